@@ -1,0 +1,56 @@
+# mxp — the two commands are `make run` and `make test`; the rest is for developers.
+#
+#   make run     install what is missing, build, run mxpd on its embedded default
+#   make test    install what the tests need, build, run every test: the suite in
+#                Release, again under ASan+UBSan, and the concurrent ones under TSan
+#   make asan    build and run the suite under ASan+UBSan only
+#   make tsan    build and run the concurrent structures' tests under TSan only
+#   make bench   build and run the benchmarks (prints figures and ratios)
+#   make clean   remove every build folder
+
+BUILD   ?= build
+JOBS    ?= $(shell nproc)
+WERROR  ?= $(if $(CI),ON,OFF)
+CMAKE_FLAGS = -DMXP_WERROR=$(WERROR)
+
+.PHONY: all run test asan tsan bench clean deps deps-test release
+
+all: release
+
+deps:
+	@tools/install-deps.sh run
+
+deps-test:
+	@tools/install-deps.sh test
+
+release: deps
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS)
+
+run: release
+	$(BUILD)/release/mxpd $(ARGS)
+
+test: deps-test
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS)
+	cd $(BUILD)/release && ctest --output-on-failure
+	@$(MAKE) --no-print-directory asan-run tsan-run
+
+asan: deps-test asan-run
+asan-run:
+	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Asan $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/asan -j $(JOBS)
+	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure
+
+tsan: deps-test tsan-run
+tsan-run:
+	@cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Tsan -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/tsan -j $(JOBS)
+	cd $(BUILD)/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -L tsan
+
+bench: release
+	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mxp needs that this machine lacks, and only those.
+#
+#   tools/install-deps.sh run    what building and running mxpd needs
+#   tools/install-deps.sh test   that, plus what the test suite needs
+#
+# It checks each package with `dpkg -s`, runs `apt-get update` once if anything is
+# missing, and says what it installs. As root it calls apt-get directly, otherwise sudo.
+set -euo pipefail
+
+profile=${1:-run}
+
+# Building and running: compiler, build system, and the libraries linked into libmxp.
+run_pkgs=(build-essential cmake pkg-config libck-dev)
+# Testing: the unit-test framework, and clang for the sanitizer/fuzz builds.
+test_pkgs=(libcriterion-dev clang)
+
+case "$profile" in
+    run)  want=("${run_pkgs[@]}") ;;
+    test) want=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+    *)    echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all ${#want[@]} packages for '$profile' are present"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+    as_root=(sudo)
+else
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: not root and no sudo; install them and run again" >&2
+    exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${missing[*]}"
