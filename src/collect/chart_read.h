@@ -1,0 +1,44 @@
+/* chart_read.h — a consistent read of one chart's dimensions for one export window.
+ *
+ * The only place mxp's readers meet the writers' sequence counter: every dim of the
+ * chart is read within one ck_sequence read section, retried until no writer published
+ * in between, so a record never mixes two updates of a chart. */
+#ifndef MXP_CHART_READ_H
+#define MXP_CHART_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config/data_source.h"
+
+struct mxp_chart;
+struct mxp_dim;
+struct mxp_query_ops;
+
+/* What the export of one dim needs, as of one consistent instant. */
+struct mxp_dim_reading {
+	const struct mxp_dim *dim;
+	bool exported;           /* collected at or after the window's start (the seed's test) */
+	long long collected;     /* as collected: the raw value */
+	time_t collected_t;      /* as collected: its time, whole seconds */
+	long double value;       /* average or sum over the window; NAN = nothing to send */
+	time_t value_t;          /* the time the value is reported at */
+};
+
+/* Scratch space a reader keeps across charts (grown as charts grow). */
+struct mxp_chart_reading {
+	struct mxp_dim_reading *dims;
+	size_t ndims;
+	size_t cap;
+	unsigned retries;        /* read sections retried because a writer published */
+};
+
+/* Reads chart for the window [after, before] and the given source into r (r->ndims
+ * set). ops/db is the query interface of stored values. The caller is inside an epoch
+ * read section of the store. Returns 0 or -ENOMEM. */
+int mxp_chart_read(const struct mxp_chart *chart, enum mxp_source source, time_t after, time_t before,
+		   const struct mxp_query_ops *ops, void *db, struct mxp_chart_reading *r);
+void mxp_chart_reading_free(struct mxp_chart_reading *r);
+
+#endif

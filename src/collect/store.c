@@ -1,0 +1,443 @@
+/* store.c — hosts, charts and dimensions: structure under a writers' mutex, values under
+ * a per-chart sequence counter, reclamation through ck_epoch.
+ * The concurrency contract is stated in mxp/store.h and store_internal.h. */
+#include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/store_internal.h"
+#include "collect/tsan_annotate.h"
+
+#define CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+static const char *const algorithm_names[] = {
+	[MXP_ALG_ABSOLUTE] = "absolute",
+	[MXP_ALG_INCREMENTAL] = "incremental",
+	[MXP_ALG_PCENT_OVER_ROW] = "percentage-of-absolute-row",
+	[MXP_ALG_PCENT_OVER_DIFF] = "percentage-of-incremental-row",
+};
+
+const char *mxp_algorithm_name(enum mxp_algorithm alg)
+{
+	if ((unsigned)alg >= sizeof(algorithm_names) / sizeof(algorithm_names[0]))
+		return "absolute";
+	return algorithm_names[alg];
+}
+
+int mxp_algorithm_parse(const char *name, enum mxp_algorithm *out)
+{
+	for (size_t i = 0; i < sizeof(algorithm_names) / sizeof(algorithm_names[0]); i++) {
+		if (strcmp(name, algorithm_names[i]) == 0) {
+			*out = (enum mxp_algorithm)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* ---- allocation helpers ---- */
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL)
+		*failed = true;
+	return d;
+}
+
+static struct mxp_label *labels_dup(const struct mxp_label *src, size_t n, bool *failed)
+{
+	if (n == 0)
+		return NULL;
+	struct mxp_label *l = calloc(n, sizeof(*l));
+	if (l == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		l[i].name = dup_or_null(src[i].name, failed);
+		l[i].value = dup_or_null(src[i].value ? src[i].value : "", failed);
+	}
+	return l;
+}
+
+static void labels_free(struct mxp_label *l, size_t n)
+{
+	for (size_t i = 0; l != NULL && i < n; i++) {
+		free((char *)l[i].name);
+		free((char *)l[i].value);
+	}
+	free(l);
+}
+
+static void dim_free(struct mxp_dim *d)
+{
+	free(d->id);
+	free(d->name);
+	free(d->slots);
+	free(d);
+}
+
+static void chart_free(struct mxp_chart *c)
+{
+	struct mxp_dim *d = c->dims;
+	while (d != NULL) {
+		struct mxp_dim *next = d->next;
+		dim_free(d);
+		d = next;
+	}
+	free(c->id);
+	free(c->name);
+	free(c->type);
+	free(c->family);
+	free(c->context);
+	free(c->units);
+	free(c->title);
+	free(c->chart_type);
+	labels_free(c->labels, c->nlabels);
+	free(c);
+}
+
+static void host_free(struct mxp_host *h)
+{
+	struct mxp_chart *c = h->charts;
+	while (c != NULL) {
+		struct mxp_chart *next = c->next;
+		chart_free(c);
+		c = next;
+	}
+	free(h->hostname);
+	free(h->tags);
+	labels_free(h->labels, h->nlabels);
+	free(h);
+}
+
+/* ---- the store ---- */
+
+struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
+{
+	struct mxp_store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->history = (opt != NULL && opt->history > 0) ? opt->history : MXP_STORE_DEFAULT_HISTORY;
+	if (pthread_rwlock_init(&s->structure_lock, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->readers_lock, NULL);
+	ck_epoch_init(&s->epoch);
+	ck_epoch_register(&s->epoch, &s->reclaim_record, NULL);
+	return s;
+}
+
+void mxp_store_free(struct mxp_store *s)
+{
+	if (s == NULL)
+		return;
+	/* Runs the callbacks of earlier removals; no reader is left to wait for. */
+	ck_epoch_barrier(&s->reclaim_record);
+	mxp_tsan_acquire(&s->epoch);
+	struct mxp_host *h = s->hosts;
+	while (h != NULL) {
+		struct mxp_host *next = h->next;
+		host_free(h);
+		h = next;
+	}
+	ck_epoch_unregister(&s->reclaim_record);
+	while (s->readers_owned != NULL) {
+		struct mxp_store_reader *next = s->readers_owned->next_owned;
+		free(s->readers_owned);
+		s->readers_owned = next;
+	}
+	pthread_mutex_destroy(&s->readers_lock);
+	pthread_rwlock_destroy(&s->structure_lock);
+	free(s);
+}
+
+/* ---- readers ---- */
+
+struct mxp_store_reader *mxp_store_reader_get(struct mxp_store *store)
+{
+	ck_epoch_record_t *rec = ck_epoch_recycle(&store->epoch, NULL);
+	if (rec != NULL)
+		return CONTAINER_OF(rec, struct mxp_store_reader, record);
+	struct mxp_store_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	ck_epoch_register(&store->epoch, &r->record, NULL);
+	pthread_mutex_lock(&store->readers_lock);
+	r->next_owned = store->readers_owned;
+	store->readers_owned = r;
+	pthread_mutex_unlock(&store->readers_lock);
+	return r;
+}
+
+void mxp_store_reader_put(struct mxp_store_reader *r)
+{
+	if (r != NULL)
+		ck_epoch_unregister(&r->record);
+}
+
+void mxp_store_read_begin(struct mxp_store_reader *r)
+{
+	ck_epoch_begin(&r->record, NULL);
+}
+
+void mxp_store_read_end(struct mxp_store_reader *r)
+{
+	/* Tells TSan what ck_epoch guarantees but does in uninstrumented libck: whatever
+	 * this reader did in its section happens before a reclaim that waited for it. */
+	mxp_tsan_release(r->record.global);
+	ck_epoch_end(&r->record, NULL);
+}
+
+/* ---- reclamation ---- */
+
+static void host_reclaim(ck_epoch_entry_t *e)
+{
+	struct mxp_host *h = CONTAINER_OF(e, struct mxp_host, epoch_entry);
+	mxp_tsan_acquire(&h->store->epoch);
+	host_free(h);
+}
+
+static void chart_reclaim(ck_epoch_entry_t *e)
+{
+	struct mxp_chart *c = CONTAINER_OF(e, struct mxp_chart, epoch_entry);
+	mxp_tsan_acquire(&c->store->epoch);
+	chart_free(c);
+}
+
+/* ---- structure (writers) ---- */
+
+struct mxp_host *mxp_host_add(struct mxp_store *s, const char *hostname, const char *tags,
+			      const struct mxp_label *labels, size_t nlabels)
+{
+	if (hostname == NULL || *hostname == '\0') {
+		errno = EINVAL;
+		return NULL;
+	}
+	bool failed = false;
+	struct mxp_host *h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->store = s;
+	h->hostname = dup_or_null(hostname, &failed);
+	h->tags = (tags != NULL && *tags != '\0') ? dup_or_null(tags, &failed) : NULL;
+	h->labels = labels_dup(labels, nlabels, &failed);
+	h->nlabels = failed ? 0 : nlabels;
+	if (failed) {
+		host_free(h);
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	pthread_rwlock_wrlock(&s->structure_lock);
+	for (struct mxp_host *o = s->hosts; o != NULL; o = o->next) {
+		if (strcmp(o->hostname, hostname) == 0) {
+			pthread_rwlock_unlock(&s->structure_lock);
+			host_free(h);
+			errno = EEXIST;
+			return NULL;
+		}
+	}
+	h->serial = s->next_host_serial++;
+	h->is_localhost = (s->hosts == NULL && h->serial == 0);
+	/* the host is whole before a reader can reach it */
+	if (s->hosts_tail == NULL)
+		ck_pr_store_ptr(&s->hosts, h);
+	else
+		ck_pr_store_ptr(&s->hosts_tail->next, h);
+	s->hosts_tail = h;
+	ck_epoch_poll(&s->reclaim_record);
+	pthread_rwlock_unlock(&s->structure_lock);
+	return h;
+}
+
+static char *join_type_id(const char *type, const char *id, bool *failed)
+{
+	char *out = NULL;
+	if (asprintf(&out, "%s.%s", type, id) < 0) {
+		*failed = true;
+		return NULL;
+	}
+	return out;
+}
+
+struct mxp_chart *mxp_chart_add(struct mxp_host *host, const struct mxp_chart_def *def)
+{
+	if (def == NULL || def->type == NULL || def->id == NULL || *def->type == '\0' ||
+	    *def->id == '\0' || def->update_every < 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct mxp_store *s = host->store;
+	bool failed = false;
+	struct mxp_chart *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->host = host;
+	c->store = s;
+	c->id = join_type_id(def->type, def->id, &failed);
+	c->name = join_type_id(def->type, def->name ? def->name : def->id, &failed);
+	c->type = dup_or_null(def->type, &failed);
+	c->family = dup_or_null(def->family ? def->family : def->id, &failed);
+	c->context = def->context ? dup_or_null(def->context, &failed)
+				  : join_type_id(def->type, def->id, &failed);
+	c->units = dup_or_null(def->units ? def->units : "", &failed);
+	c->title = dup_or_null(def->title ? def->title : "", &failed);
+	c->chart_type = dup_or_null(def->chart_type ? def->chart_type : "line", &failed);
+	c->update_every = def->update_every;
+	c->labels = labels_dup(def->labels, def->nlabels, &failed);
+	c->nlabels = failed ? 0 : def->nlabels;
+	ck_sequence_init(&c->seq);
+	if (failed) {
+		chart_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	pthread_rwlock_wrlock(&s->structure_lock);
+	for (struct mxp_chart *o = host->charts; o != NULL; o = o->next) {
+		if (strcmp(o->id, c->id) == 0) {
+			pthread_rwlock_unlock(&s->structure_lock);
+			chart_free(c);
+			errno = EEXIST;
+			return NULL;
+		}
+	}
+	c->serial = s->next_chart_serial++;
+	/* the chart is whole before a reader can reach it */
+	if (host->charts_tail == NULL)
+		ck_pr_store_ptr(&host->charts, c);
+	else
+		ck_pr_store_ptr(&host->charts_tail->next, c);
+	host->charts_tail = c;
+	ck_epoch_poll(&s->reclaim_record);
+	pthread_rwlock_unlock(&s->structure_lock);
+	return c;
+}
+
+struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *name, long multiplier,
+			    long divisor, enum mxp_algorithm algorithm)
+{
+	if (id == NULL || *id == '\0' || (unsigned)algorithm > MXP_ALG_PCENT_OVER_DIFF) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct mxp_store *s = c->host->store;
+	bool failed = false;
+	struct mxp_dim *d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	d->chart = c;
+	d->id = dup_or_null(id, &failed);
+	d->name = dup_or_null(name ? name : id, &failed);
+	d->multiplier = multiplier ? multiplier : 1;
+	d->divisor = divisor ? divisor : 1;
+	d->algorithm = algorithm;
+	d->slots = malloc(sizeof(double) * s->history);
+	if (d->slots == NULL)
+		failed = true;
+	if (failed) {
+		dim_free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (unsigned i = 0; i < s->history; i++)
+		d->slots[i] = NAN;
+
+	pthread_rwlock_wrlock(&s->structure_lock);
+	for (struct mxp_dim *o = c->dims; o != NULL; o = o->next) {
+		if (strcmp(o->id, id) == 0) {
+			pthread_rwlock_unlock(&s->structure_lock);
+			dim_free(d);
+			errno = EEXIST;
+			return NULL;
+		}
+	}
+	d->serial = s->next_dim_serial++;
+	/* the dim is whole (slots empty) before a reader can reach it */
+	if (c->dims_tail == NULL)
+		ck_pr_store_ptr(&c->dims, d);
+	else
+		ck_pr_store_ptr(&c->dims_tail->next, d);
+	c->dims_tail = d;
+	c->ndims++;
+	pthread_rwlock_unlock(&s->structure_lock);
+	return d;
+}
+
+int mxp_chart_remove(struct mxp_chart *c)
+{
+	struct mxp_host *h = c->host;
+	struct mxp_store *s = h->store;
+	pthread_rwlock_wrlock(&s->structure_lock);
+	struct mxp_chart *prev = NULL;
+	for (struct mxp_chart *o = h->charts; o != NULL && o != c; o = o->next)
+		prev = o;
+	/* readers that already hold c keep walking from c->next, which stays valid */
+	if (prev == NULL)
+		ck_pr_store_ptr(&h->charts, c->next);
+	else
+		ck_pr_store_ptr(&prev->next, c->next);
+	if (h->charts_tail == c)
+		h->charts_tail = prev;
+	ck_epoch_call(&s->reclaim_record, &c->epoch_entry, chart_reclaim);
+	ck_epoch_poll(&s->reclaim_record);
+	pthread_rwlock_unlock(&s->structure_lock);
+	return 0;
+}
+
+int mxp_host_remove(struct mxp_host *h)
+{
+	struct mxp_store *s = h->store;
+	pthread_rwlock_wrlock(&s->structure_lock);
+	struct mxp_host *prev = NULL;
+	for (struct mxp_host *o = s->hosts; o != NULL && o != h; o = o->next)
+		prev = o;
+	if (prev == NULL)
+		ck_pr_store_ptr(&s->hosts, h->next);
+	else
+		ck_pr_store_ptr(&prev->next, h->next);
+	if (s->hosts_tail == h)
+		s->hosts_tail = prev;
+	ck_epoch_call(&s->reclaim_record, &h->epoch_entry, host_reclaim);
+	ck_epoch_poll(&s->reclaim_record);
+	pthread_rwlock_unlock(&s->structure_lock);
+	return 0;
+}
+
+/* ---- lookup ---- */
+
+struct mxp_host *mxp_host_find(struct mxp_store *s, const char *hostname)
+{
+	for (struct mxp_host *h = mxp_store_hosts(s); h != NULL; h = mxp_host_next(h))
+		if (strcmp(h->hostname, hostname) == 0)
+			return h;
+	return NULL;
+}
+
+struct mxp_chart *mxp_chart_find(struct mxp_host *h, const char *full_id)
+{
+	for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c))
+		if (strcmp(c->id, full_id) == 0)
+			return c;
+	return NULL;
+}
+
+struct mxp_dim *mxp_dim_find(struct mxp_chart *c, const char *id)
+{
+	for (struct mxp_dim *d = mxp_chart_dims(c); d != NULL; d = mxp_dim_next(d))
+		if (strcmp(d->id, id) == 0)
+			return d;
+	return NULL;
+}

@@ -1,0 +1,297 @@
+/* test_store.c — the store: structure, netdata's algorithms, slots, gaps, removal. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+
+#include "collect/chart_read.h"
+#include "collect/store_internal.h"
+
+static struct mxp_store *store;
+static struct mxp_host *host;
+
+static void setup(void)
+{
+	struct mxp_store_options o = {.history = 8};
+	store = mxp_store_new(&o);
+	cr_assert_not_null(store);
+	host = mxp_host_add(store, "h1", NULL, NULL, 0);
+	cr_assert_not_null(host);
+}
+
+static void teardown(void)
+{
+	mxp_store_free(store);
+}
+
+static struct mxp_chart *chart(const char *type, const char *id, int ue)
+{
+	struct mxp_chart_def def = {.type = type, .id = id, .update_every = ue};
+	struct mxp_chart *c = mxp_chart_add(host, &def);
+	cr_assert_not_null(c);
+	return c;
+}
+
+static void done_at(struct mxp_chart *c, time_t sec, long usec)
+{
+	struct timeval tv = {.tv_sec = sec, .tv_usec = usec};
+	mxp_chart_done(c, &tv);
+}
+
+static double slot_at(const struct mxp_dim *d, time_t t)
+{
+	int U = d->chart->update_every;
+	return d->slots[(t / U) % store->history];
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+Test(store, chart_fields_and_defaults)
+{
+	struct mxp_label l[] = {{"k", "v"}};
+	struct mxp_chart_def def = {.type = "disk", .id = "sda", .name = "root", .family = "io", .units = "KiB/s",
+				    .update_every = 2, .labels = l, .nlabels = 1};
+	struct mxp_chart *c = mxp_chart_add(host, &def);
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->id, "disk.sda");
+	cr_assert_str_eq(c->name, "disk.root");
+	cr_assert_str_eq(c->type, "disk");
+	cr_assert_str_eq(c->family, "io");
+	cr_assert_str_eq(c->context, "disk.sda", "context defaults to the full id");
+	cr_assert_str_eq(c->units, "KiB/s");
+	cr_assert_str_eq(c->chart_type, "line");
+	cr_assert_eq(c->update_every, 2);
+	cr_assert_eq(c->nlabels, 1);
+	cr_assert_str_eq(c->labels[0].value, "v");
+	cr_assert(c->labels[0].name != l[0].name, "labels are copied");
+
+	struct mxp_chart_def plain = {.type = "system", .id = "cpu", .update_every = 1};
+	struct mxp_chart *p = mxp_chart_add(host, &plain);
+	cr_assert_str_eq(p->name, "system.cpu", "name defaults to the id");
+	cr_assert_str_eq(p->family, "cpu", "family defaults to the id");
+}
+
+Test(store, invalid_and_duplicate_objects)
+{
+	struct mxp_chart_def bad = {.type = "system", .id = "cpu", .update_every = 0};
+	errno = 0;
+	cr_assert_null(mxp_chart_add(host, &bad));
+	cr_assert_eq(errno, EINVAL);
+
+	chart("system", "cpu", 1);
+	struct mxp_chart_def dup = {.type = "system", .id = "cpu", .update_every = 1};
+	errno = 0;
+	cr_assert_null(mxp_chart_add(host, &dup));
+	cr_assert_eq(errno, EEXIST);
+
+	errno = 0;
+	cr_assert_null(mxp_host_add(store, "h1", NULL, NULL, 0));
+	cr_assert_eq(errno, EEXIST);
+
+	struct mxp_chart *c = mxp_chart_find(host, "system.cpu");
+	cr_assert_not_null(mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE));
+	errno = 0;
+	cr_assert_null(mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE));
+	cr_assert_eq(errno, EEXIST);
+}
+
+Test(store, objects_in_creation_order_and_found)
+{
+	struct mxp_host *h2 = mxp_host_add(store, "h2", "a=1", NULL, 0);
+	struct mxp_host *h3 = mxp_host_add(store, "h3", "", NULL, 0);
+	cr_assert(host->is_localhost, "the first host is localhost");
+	cr_assert_not(h2->is_localhost);
+	cr_assert_str_eq(h2->tags, "a=1");
+	cr_assert_null(h3->tags, "empty tags are stored as none, as netdata");
+	cr_assert_eq(mxp_store_hosts(store), host);
+	cr_assert_eq(mxp_host_next(host), h2);
+	cr_assert_eq(mxp_host_next(h2), h3);
+	cr_assert_eq(mxp_host_find(store, "h3"), h3);
+	cr_assert_null(mxp_host_find(store, "nope"));
+
+	struct mxp_chart *a = chart("t", "a", 1), *b = chart("t", "b", 1);
+	cr_assert_eq(mxp_host_charts(host), a);
+	cr_assert_eq(mxp_chart_next(a), b);
+	struct mxp_dim *d1 = mxp_dim_add(a, "x", "ex", 0, 0, MXP_ALG_ABSOLUTE);
+	struct mxp_dim *d2 = mxp_dim_add(a, "y", NULL, -8, 1000, MXP_ALG_INCREMENTAL);
+	cr_assert_eq(mxp_chart_dims(a), d1);
+	cr_assert_eq(mxp_dim_next(d1), d2);
+	cr_assert_eq(d1->multiplier, 1, "a zero multiplier becomes 1");
+	cr_assert_eq(d1->divisor, 1, "a zero divisor becomes 1");
+	cr_assert_str_eq(d1->name, "ex");
+	cr_assert_str_eq(d2->name, "y");
+	cr_assert_eq(mxp_dim_find(a, "y"), d2);
+}
+
+Test(store, remove_unlinks_and_keeps_the_rest)
+{
+	struct mxp_chart *a = chart("t", "a", 1), *b = chart("t", "b", 1), *c = chart("t", "c", 1);
+	mxp_dim_add(b, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	mxp_chart_remove(b);
+	cr_assert_eq(mxp_chart_next(a), c);
+	cr_assert_null(mxp_chart_find(host, "t.b"));
+	mxp_chart_remove(c);
+	cr_assert_null(mxp_chart_next(a));
+	/* a chart added after removing the tail goes after the new tail */
+	struct mxp_chart *d = chart("t", "d", 1);
+	cr_assert_eq(mxp_chart_next(a), d);
+
+	struct mxp_host *h2 = mxp_host_add(store, "h2", NULL, NULL, 0);
+	mxp_host_remove(h2);
+	cr_assert_null(mxp_host_next(host));
+	struct mxp_host *h3 = mxp_host_add(store, "h3", NULL, NULL, 0);
+	cr_assert_eq(mxp_host_next(host), h3);
+	/* the store frees what is removed and what is not (ASan checks both) */
+}
+
+Test(store, algorithm_names_round_trip)
+{
+	const char *names[] = {"absolute", "incremental", "percentage-of-absolute-row",
+			       "percentage-of-incremental-row"};
+	for (int i = 0; i < 4; i++) {
+		enum mxp_algorithm a;
+		cr_assert_eq(mxp_algorithm_parse(names[i], &a), 0);
+		cr_assert_eq((int)a, i);
+		cr_assert_str_eq(mxp_algorithm_name(a), names[i]);
+	}
+	enum mxp_algorithm a;
+	cr_assert_eq(mxp_algorithm_parse("Absolute", &a), -EINVAL);
+}
+
+Test(store, absolute_stores_from_the_second_collection)
+{
+	struct mxp_chart *c = chart("t", "abs", 1);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 3, 2, MXP_ALG_ABSOLUTE);
+	mxp_dim_set(d, 10);
+	done_at(c, 1000, 0);
+	cr_assert(isnan(slot_at(d, 1000)), "netdata stores a dimension from its second collection on");
+	cr_assert_eq(d->first_t, 1000);
+	cr_assert_eq(d->last_t, 1000);
+	cr_assert_eq(d->last_collected_value, 10);
+	cr_assert_eq(d->collections, 1);
+
+	mxp_dim_set(d, 11);
+	done_at(c, 1001, 250000);
+	cr_assert_float_eq(slot_at(d, 1001), 16.5, 1e-12, "11 * 3 / 2");
+	cr_assert_eq(d->last_t, 1001);
+	cr_assert_eq(d->last_collected_usec, 1001250000LL);
+	cr_assert_eq(d->collections, 2);
+}
+
+Test(store, incremental_is_a_rate_per_second_and_resets_count_zero)
+{
+	struct mxp_chart *c = chart("net", "eth0", 1);
+	struct mxp_dim *d = mxp_dim_add(c, "received", NULL, 8, 1000, MXP_ALG_INCREMENTAL);
+	mxp_dim_set(d, 1000);
+	done_at(c, 2000, 0);
+	mxp_dim_set(d, 3000);
+	done_at(c, 2001, 0);
+	cr_assert_float_eq(slot_at(d, 2001), 16.0, 1e-12, "2000 bytes in 1 s * 8 / 1000");
+	mxp_dim_set(d, 7000);
+	done_at(c, 2003, 0);
+	cr_assert_float_eq(slot_at(d, 2003), 16.0, 1e-12, "4000 bytes over 2 s");
+	cr_assert(isnan(slot_at(d, 2002)), "the skipped slot is a gap");
+	mxp_dim_set(d, 5);
+	done_at(c, 2004, 0);
+	cr_assert_float_eq(slot_at(d, 2004), 0.0, 1e-12, "a counter that went back counts 0");
+}
+
+Test(store, percentages_of_the_row_and_of_its_growth)
+{
+	struct mxp_chart *c = chart("system", "cpu", 1);
+	struct mxp_dim *a = mxp_dim_add(c, "a", NULL, 1, 1, MXP_ALG_PCENT_OVER_ROW);
+	struct mxp_dim *b = mxp_dim_add(c, "b", NULL, 1, 1, MXP_ALG_PCENT_OVER_ROW);
+	struct mxp_chart *c2 = chart("system", "cpu2", 1);
+	struct mxp_dim *u = mxp_dim_add(c2, "user", NULL, 1, 1, MXP_ALG_PCENT_OVER_DIFF);
+	struct mxp_dim *i = mxp_dim_add(c2, "idle", NULL, 1, 1, MXP_ALG_PCENT_OVER_DIFF);
+
+	mxp_dim_set(a, 1);
+	mxp_dim_set(b, 3);
+	done_at(c, 100, 0);
+	mxp_dim_set(a, 1);
+	mxp_dim_set(b, 3);
+	done_at(c, 101, 0);
+	cr_assert_float_eq(slot_at(a, 101), 25.0, 1e-12);
+	cr_assert_float_eq(slot_at(b, 101), 75.0, 1e-12);
+
+	mxp_dim_set(u, 100);
+	mxp_dim_set(i, 900);
+	done_at(c2, 100, 0);
+	mxp_dim_set(u, 130);
+	mxp_dim_set(i, 1000);
+	done_at(c2, 101, 0);
+	cr_assert_float_eq(slot_at(u, 101), 30.0 * 100 / 130, 1e-12);
+	cr_assert_float_eq(slot_at(i, 101), 100.0 * 100 / 130, 1e-12);
+	mxp_dim_set(u, 130);
+	mxp_dim_set(i, 1000);
+	done_at(c2, 102, 0);
+	cr_assert_float_eq(slot_at(u, 102), 0.0, 1e-12, "no growth: netdata stores 0");
+}
+
+Test(store, a_dim_not_set_gets_a_gap_and_keeps_its_last_collection)
+{
+	struct mxp_chart *c = chart("t", "g", 1);
+	struct mxp_dim *x = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_dim *y = mxp_dim_add(c, "y", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	for (time_t t = 10; t <= 12; t++) {
+		mxp_dim_set(x, t);
+		if (t != 12)
+			mxp_dim_set(y, t);
+		done_at(c, t, 0);
+	}
+	cr_assert_float_eq(slot_at(x, 12), 12.0, 1e-12);
+	cr_assert(isnan(slot_at(y, 12)));
+	cr_assert_eq(y->last_t, 12, "the gap is a slot too");
+	cr_assert_eq(y->last_collected_value, 11);
+	cr_assert_eq(y->last_collected_usec, 11000000LL);
+}
+
+Test(store, ring_wraps_and_oldest_follows)
+{
+	struct mxp_chart *c = chart("t", "w", 2);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	for (time_t t = 1000; t < 1040; t += 2) {
+		mxp_dim_set(d, t);
+		done_at(c, t + 1, 0); /* odd times align down to the 2 s slot grid */
+	}
+	cr_assert_eq(mxp_ring_query_ops.latest_time(NULL, d), 1038);
+	cr_assert_eq(mxp_ring_query_ops.oldest_time(NULL, d), 1038 - 7 * 2, "8 slots of history");
+	cr_assert_float_eq(slot_at(d, 1024), 1024.0, 1e-12);
+
+	/* a jump longer than the history leaves only gaps behind the new point */
+	mxp_dim_set(d, 5);
+	done_at(c, 2000, 0);
+	for (time_t t = 2000 - 14; t < 2000; t += 2)
+		cr_assert(isnan(slot_at(d, t)), "slot %ld should be a gap", (long)t);
+	cr_assert_float_eq(slot_at(d, 2000), 5.0, 1e-12);
+}
+
+Test(store, chart_read_as_collected_and_stored)
+{
+	/* this test's window reaches 14 s back: a store with the default history */
+	struct mxp_store *big = mxp_store_new(NULL);
+	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
+	struct mxp_chart_def def = {.type = "t", .id = "r", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	struct mxp_dim *x = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_dim *y = mxp_dim_add(c, "y", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	for (time_t t = 995; t <= 1012; t++) {
+		mxp_dim_set(x, t - 990);
+		if (t < 1000)
+			mxp_dim_set(y, 1); /* y stops being collected at 1000 */
+		done_at(c, t, 500000);
+	}
+	struct mxp_chart_reading r = {0};
+	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AS_COLLECTED, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
+	cr_assert_eq(r.ndims, 2);
+	cr_assert(r.dims[0].exported);
+	cr_assert_eq(r.dims[0].collected, 22);
+	cr_assert_eq(r.dims[0].collected_t, 1012, "its own collection time, whole seconds");
+	cr_assert_not(r.dims[1].exported, "not collected since the window's start");
+
+	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AVERAGE, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
+	cr_assert(r.dims[0].exported);
+	cr_assert_float_eq((double)r.dims[0].value, 12.5, 1e-12, "FORMATS.md §7 worked example");
+	cr_assert_eq(r.dims[0].value_t, 1007);
+	mxp_chart_reading_free(&r);
+	mxp_store_free(big);
+}
