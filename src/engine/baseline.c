@@ -1,0 +1,162 @@
+/* baseline.c — the seed's loop, kept deliberately plain (see baseline.h). The format
+ * strings are the seed's, from FORMATS.md §2.4–§2.6, not mxp's formatters: the
+ * baseline must not share the code it checks. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "engine/baseline.h"
+#include "format/format.h"
+#include "format/names.h"
+
+enum seed_kind { SEED_GRAPHITE = 1, SEED_OPENTSDB, SEED_JSON };
+
+int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
+		      const struct mxp_export_settings *settings)
+{
+	memset(bl, 0, sizeof(*bl));
+	bl->settings = settings;
+	bl->store = store;
+	if (settings->format == &mxp_format_graphite)
+		bl->kind = SEED_GRAPHITE;
+	else if (settings->format == &mxp_format_opentsdb_telnet)
+		bl->kind = SEED_OPENTSDB;
+	else if (settings->format == &mxp_format_json)
+		bl->kind = SEED_JSON;
+	else
+		return -ENOTSUP;
+	bl->reader = mxp_store_reader_get(store);
+	return bl->reader ? 0 : -ENOMEM;
+}
+
+void mxp_baseline_fini(struct mxp_baseline *bl)
+{
+	mxp_store_reader_put(bl->reader);
+	mxp_filter_cache_free(&bl->filters);
+	mxp_chart_reading_free(&bl->reading);
+}
+
+/* The seed's buffer_sprintf: format straight into the buffer, growing it as needed. */
+__attribute__((format(printf, 2, 3))) static int buf_sprintf(struct mxp_buf *b, const char *fmt, ...)
+{
+	size_t room = 1024;
+	for (;;) {
+		char *p = mxp_buf_reserve(b, room);
+		if (p == NULL)
+			return -ENOMEM;
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(p, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		room = (size_t)n + 1;
+	}
+}
+
+static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_host *h,
+		      const char *hostname, const struct mxp_chart *c, const struct mxp_dim_reading *x)
+{
+	const struct mxp_export_settings *s = bl->settings;
+	const struct mxp_dim *d = x->dim;
+	bool collected = s->source == MXP_SOURCE_AS_COLLECTED;
+	if (!collected && isnan(x->value))
+		return 0;
+	const char *tags = h->tags;
+	unsigned long long t = (unsigned long long)(collected ? x->collected_t : x->value_t);
+	char chart_name[MXP_NAME_MAX + 1], dim_name[MXP_NAME_MAX + 1];
+	mxp_name_copy(chart_name, s->send_names ? c->name : c->id);
+	mxp_name_copy(dim_name, s->send_names ? d->name : d->id);
+	int rc = 0;
+
+	switch (bl->kind) {
+	case SEED_GRAPHITE:
+		if (collected)
+			rc = buf_sprintf(b, "%s.%s.%s.%s%s%s %lld %llu\n", s->prefix, hostname, chart_name,
+					 dim_name, tags ? ";" : "", tags ? tags : "", x->collected, t);
+		else
+			rc = buf_sprintf(b, "%s.%s.%s.%s%s%s %0.7Lf %llu\n", s->prefix, hostname, chart_name,
+					 dim_name, tags ? ";" : "", tags ? tags : "", x->value, t);
+		break;
+	case SEED_OPENTSDB:
+		if (collected)
+			rc = buf_sprintf(b, "put %s.%s.%s %llu %lld host=%s%s%s\n", s->prefix, chart_name,
+					 dim_name, t, x->collected, hostname, tags ? " " : "", tags ? tags : "");
+		else
+			rc = buf_sprintf(b, "put %s.%s.%s %llu %0.7Lf host=%s%s%s\n", s->prefix, chart_name,
+					 dim_name, t, x->value, hostname, tags ? " " : "", tags ? tags : "");
+		break;
+	case SEED_JSON: {
+		const char *pre = "", *post = "";
+		if (tags != NULL && *tags != '\0') {
+			bool raw = (*tags == '{' || *tags == '[' || *tags == '"');
+			pre = raw ? "\"host_tags\":" : "\"host_tags\":\"";
+			post = raw ? "," : "\",";
+		} else {
+			tags = "";
+		}
+		if (collected)
+			rc = buf_sprintf(b,
+					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
+					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
+					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
+					 "\"value\":%lld,\"timestamp\": %llu}\n",
+					 s->prefix, hostname, pre, tags, post, c->id, c->name, c->family, c->context,
+					 c->type, c->units, d->id, d->name, x->collected, t);
+		else
+			rc = buf_sprintf(b,
+					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
+					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
+					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
+					 "\"value\":%0.7Lf,\"timestamp\": %llu}\n",
+					 s->prefix, hostname, pre, tags, post, c->id, c->name, c->family, c->context,
+					 c->type, c->units, d->id, d->name, x->value, t);
+		break;
+	}
+	}
+	return rc < 0 ? rc : 1;
+}
+
+long mxp_baseline_export(struct mxp_baseline *bl, time_t after, time_t before, struct mxp_buf *out)
+{
+	const struct mxp_export_settings *s = bl->settings;
+	long records = 0;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&bl->store->structure_lock);
+	mxp_store_read_begin(bl->reader);
+	for (struct mxp_host *h = mxp_store_hosts(bl->store); h != NULL && rc >= 0; h = mxp_host_next(h)) {
+		rc = mxp_filter_host(&bl->filters, s, h);
+		if (rc <= 0)
+			continue;
+		const char *hostname = h->is_localhost ? s->hostname : h->hostname;
+		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL && rc >= 0; c = mxp_chart_next(c)) {
+			rc = mxp_filter_chart(&bl->filters, s, c);
+			if (rc <= 0)
+				continue;
+			rc = mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, &bl->reading);
+			for (size_t i = 0; rc >= 0 && i < bl->reading.ndims; i++) {
+				if (!bl->reading.dims[i].exported)
+					continue;
+				rc = put_record(bl, out, h, hostname, c, &bl->reading.dims[i]);
+				if (rc > 0)
+					records += rc;
+			}
+		}
+	}
+	mxp_store_read_end(bl->reader);
+	pthread_rwlock_unlock(&bl->store->structure_lock);
+	return rc < 0 ? rc : records;
+}
+
+ssize_t mxp_baseline_send(int fd, const struct mxp_buf *out)
+{
+	return send(fd, out->data, out->len, MSG_NOSIGNAL);
+}

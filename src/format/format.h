@@ -1,0 +1,52 @@
+/* format.h — a wire format is one table of callbacks; the engine never switches on type.
+ *
+ * Each text format (graphite, opentsdb telnet, json) appends one record per call,
+ * byte for byte as the seed's formatter of the same name did (FORMATS.md §2). */
+#ifndef MXP_FORMAT_H
+#define MXP_FORMAT_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "format/buf.h"
+
+struct mxp_host;
+struct mxp_chart;
+struct mxp_dim;
+
+/* What an instance's settings say about names; shared by every record it formats. */
+struct mxp_format_options {
+	const char *prefix;      /* used raw, never sanitized (the seed did not) */
+	bool send_names;         /* chart and dim names instead of ids (graphite, opentsdb) */
+};
+
+/* One series as a format sees it. */
+struct mxp_series {
+	const struct mxp_host *host;
+	const struct mxp_chart *chart;
+	const struct mxp_dim *dim;
+	const char *hostname;    /* the instance's `hostname` for localhost, else the host's */
+};
+
+struct mxp_format {
+	const char *name;        /* the seed's name for its response checker: "graphite" ... */
+	/* Appends the record of an "as collected" value. Returns 1 when a record was
+	 * appended, 0 when skipped, -ENOMEM. */
+	int (*put_collected)(struct mxp_buf *b, const struct mxp_format_options *o,
+			     const struct mxp_series *s, long long value, time_t t);
+	/* Appends the record of an average or sum; a NaN value appends nothing and
+	 * returns 0, as the seed's formatters did. */
+	int (*put_stored)(struct mxp_buf *b, const struct mxp_format_options *o,
+			  const struct mxp_series *s, long double value, time_t t);
+};
+
+extern const struct mxp_format mxp_format_graphite;
+extern const struct mxp_format mxp_format_opentsdb_telnet;
+extern const struct mxp_format mxp_format_json;
+
+/* The format of a text backend `type` value with every alias of the seed
+ * ("graphite", "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json",
+ * "json:plaintext"), or NULL. */
+const struct mxp_format *mxp_format_find(const char *type);
+
+#endif

@@ -1,0 +1,85 @@
+/* json.c — JSON lines, as the seed's json formatter wrote them (FORMATS.md §2.6); also
+ * the record format of kinesis and mongodb. Nothing is escaped, as in the seed: family,
+ * units and context were made JSON-safe when the chart was created, the rest is raw. */
+#include <errno.h>
+#include <math.h>
+
+#include "collect/store_internal.h"
+#include "format/format.h"
+
+/* Everything up to and including "value": */
+static int put_head(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_series *s)
+{
+	const struct mxp_chart *c = s->chart;
+	const struct mxp_dim *d = s->dim;
+	const char *tags = s->host->tags;
+	int rc = 0;
+	rc |= mxp_buf_puts(b, "{\"prefix\":\"");
+	rc |= mxp_buf_puts(b, o->prefix);
+	rc |= mxp_buf_puts(b, "\",\"hostname\":\"");
+	rc |= mxp_buf_puts(b, s->hostname);
+	rc |= mxp_buf_puts(b, "\",");
+	if (tags != NULL && *tags != '\0') {
+		/* raw JSON when it looks like JSON, else a string: the seed's rule */
+		bool raw = (*tags == '{' || *tags == '[' || *tags == '"');
+		rc |= mxp_buf_puts(b, raw ? "\"host_tags\":" : "\"host_tags\":\"");
+		rc |= mxp_buf_puts(b, tags);
+		rc |= mxp_buf_puts(b, raw ? "," : "\",");
+	}
+	rc |= mxp_buf_puts(b, "\"chart_id\":\"");
+	rc |= mxp_buf_puts(b, c->id);
+	rc |= mxp_buf_puts(b, "\",\"chart_name\":\"");
+	rc |= mxp_buf_puts(b, c->name);
+	rc |= mxp_buf_puts(b, "\",\"chart_family\":\"");
+	rc |= mxp_buf_puts(b, c->family);
+	rc |= mxp_buf_puts(b, "\",\"chart_context\": \"");
+	rc |= mxp_buf_puts(b, c->context);
+	rc |= mxp_buf_puts(b, "\",\"chart_type\":\"");
+	rc |= mxp_buf_puts(b, c->type);
+	rc |= mxp_buf_puts(b, "\",\"units\": \"");
+	rc |= mxp_buf_puts(b, c->units);
+	rc |= mxp_buf_puts(b, "\",\"id\":\"");
+	rc |= mxp_buf_puts(b, d->id);
+	rc |= mxp_buf_puts(b, "\",\"name\":\"");
+	rc |= mxp_buf_puts(b, d->name);
+	rc |= mxp_buf_puts(b, "\",\"value\":");
+	return rc ? -ENOMEM : 0;
+}
+
+static int put_tail(struct mxp_buf *b, time_t t)
+{
+	if (mxp_buf_puts(b, ",\"timestamp\": ") != 0 || mxp_buf_put_llu(b, (unsigned long long)t) != 0 ||
+	    mxp_buf_put(b, "}\n", 2) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int json_put_collected(struct mxp_buf *b, const struct mxp_format_options *o,
+			      const struct mxp_series *s, long long value, time_t t)
+{
+	size_t mark = b->len;
+	if (put_head(b, o, s) != 0 || mxp_buf_put_lld(b, value) != 0 || put_tail(b, t) != 0) {
+		b->len = mark;
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+static int json_put_stored(struct mxp_buf *b, const struct mxp_format_options *o,
+			   const struct mxp_series *s, long double value, time_t t)
+{
+	if (isnan(value))
+		return 0;
+	size_t mark = b->len;
+	if (put_head(b, o, s) != 0 || mxp_buf_put_ld7(b, value) != 0 || put_tail(b, t) != 0) {
+		b->len = mark;
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+const struct mxp_format mxp_format_json = {
+	.name = "json",
+	.put_collected = json_put_collected,
+	.put_stored = json_put_stored,
+};

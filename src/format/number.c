@@ -1,0 +1,188 @@
+/* number.c — "%0.7Lf", "%lld" and "%llu" without printf, byte for byte as glibc writes
+ * them, because every exported value goes through here and printf is the slow part. */
+#include "number.h"
+
+#include <float.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(ULLONG_MAX == UINT64_MAX, "the digit writer assumes 64-bit long long");
+
+/* The fast path reads the x87 extended format directly: 64-bit mantissa with an explicit
+ * integer bit, then 15-bit biased exponent and sign, little-endian. Anywhere else every
+ * long double goes to snprintf, which is slow but right. */
+#if defined(__SIZEOF_INT128__) && LDBL_MANT_DIG == 64 && LDBL_MAX_EXP == 16384 && \
+	defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NUM_X87 1
+#else
+#define NUM_X87 0
+#endif
+
+/* Ten to the number of decimals that "%0.7Lf" keeps. */
+#define NUM_TEN7 10000000u
+
+/* "00".."99": two digits per division by 100 halves the divisions of a digit-by-digit loop. */
+static const char num_pairs[201] =
+	"00010203040506070809"
+	"10111213141516171819"
+	"20212223242526272829"
+	"30313233343536373839"
+	"40414243444546474849"
+	"50515253545556575859"
+	"60616263646566676869"
+	"70717273747576777879"
+	"80818283848586878889"
+	"90919293949596979899";
+
+static const uint64_t num_pow10[20] = {
+	UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
+	UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+	UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000),
+	UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+	UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+	UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+	UINT64_C(10000000000000000000),
+};
+
+/* Returns the number of decimal digits of v (1 for 0). The digit count is known up front
+ * so that the digits can be written backwards straight into place. */
+static unsigned num_digits_u64(uint64_t v)
+{
+	/* 1233 / 4096 is just below log10(2): t + 1 is the digit count for v's bit length,
+	 * or one too many, which the compare with 10^t takes back. v | 1 keeps clz defined
+	 * and makes 0 count as 1 digit; it moves no other v across a power of ten, as
+	 * 10^t - 1 is odd. */
+	uint64_t w = v | 1;
+	unsigned t = ((unsigned)(64 - __builtin_clzll(w)) * 1233u) >> 12;
+
+	return t - (w < num_pow10[t]) + 1;
+}
+
+/* Writes the decimal digits of v at dst, without NUL; returns how many. */
+static size_t num_put_u64(char *dst, uint64_t v)
+{
+	size_t n = num_digits_u64(v);
+	char *p = dst + n;
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, num_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, num_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}
+
+/* Writes f (< 10^7) as exactly 7 digits with leading zeros at dst, without NUL. */
+static void num_put_frac7(char *dst, uint32_t f)
+{
+	uint32_t hi = f / 10000, lo = f % 10000;
+
+	dst[0] = (char)('0' + hi / 100);
+	memcpy(dst + 1, num_pairs + 2 * (hi % 100), 2);
+	memcpy(dst + 3, num_pairs + 2 * (lo / 100), 2);
+	memcpy(dst + 5, num_pairs + 2 * (lo % 100), 2);
+}
+
+#if NUM_X87
+/* m * 10^7 needs 88 bits; __extension__ keeps -Wpedantic quiet about the GNU type. */
+__extension__ typedef unsigned __int128 num_u128;
+
+/* Writes v as "%0.7Lf" if |v| < 2^64 and v is a valid finite encoding; returns the length,
+ * or 0 if v is not for this path (NaN, inf, |v| >= 2^64, unnormals, which glibc prints as
+ * "nan"). Exact: q = round(|v| * 10^7) with ties to even, which is what glibc computes
+ * from the exact binary value in the default rounding mode. */
+static size_t num_ld7_fast(char *dst, long double v)
+{
+	uint64_t m, ip, f;
+	uint16_t se;
+	unsigned bexp, s;
+	uint32_t q = 0;
+	size_t n = 0;
+
+	memcpy(&m, &v, sizeof m);
+	memcpy(&se, (const char *)&v + 8, sizeof se);
+	bexp = se & 0x7fffu;
+	/* v = m * 2^(bexp - 16383 - 63); 16446 is the exponent at which m is the integer
+	 * itself, so above it |v| >= 2^64 and the integer part no longer fits a uint64_t. */
+	if (bexp > 16446 || (bexp != 0 && !(m >> 63)))
+		return 0;
+
+	/* Subnormals (and pseudo-denormals, which glibc prints as values) scale as exponent 1. */
+	s = 16446 - (bexp != 0 ? bexp : 1);
+	if (s < 64) {
+		ip = m >> s;
+		f = m & ((UINT64_C(1) << s) - 1);
+	} else {
+		ip = 0;
+		f = m;
+	}
+	/* f * 10^7 < 2^88, so past 88 bits of shift it is below half of one unit: rounds to 0. */
+	if (f != 0 && s <= 88) {
+		num_u128 p = (num_u128)f * NUM_TEN7;
+		num_u128 half = (num_u128)1 << (s - 1);
+		num_u128 rem = p & ((half << 1) - 1);
+
+		q = (uint32_t)(p >> s);
+		/* Ties go to the even q; 10^7 is even, so the integer part cannot change q's parity. */
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+		if (q == NUM_TEN7) {
+			ip++;
+			q = 0;
+		}
+	}
+
+	if (se >> 15)
+		dst[n++] = '-';
+	n += num_put_u64(dst + n, ip);
+	dst[n++] = '.';
+	num_put_frac7(dst + n, q);
+	n += 7;
+	dst[n] = '\0';
+	return n;
+}
+#endif
+
+size_t mxp_num_ld7(char *dst, long double v)
+{
+#if NUM_X87
+	size_t n = num_ld7_fast(dst, v);
+
+	if (n != 0)
+		return n;
+#endif
+	return (size_t)snprintf(dst, MXP_NUM_MAX, "%0.7Lf", v);
+}
+
+size_t mxp_num_lld(char *dst, long long v)
+{
+	/* Negated as unsigned, so LLONG_MIN has a magnitude too. */
+	uint64_t u = (uint64_t)v;
+	size_t n = 0;
+
+	if (v < 0) {
+		dst[n++] = '-';
+		u = 0 - u;
+	}
+	n += num_put_u64(dst + n, u);
+	dst[n] = '\0';
+	return n;
+}
+
+size_t mxp_num_llu(char *dst, unsigned long long v)
+{
+	size_t n = num_put_u64(dst, v);
+
+	dst[n] = '\0';
+	return n;
+}

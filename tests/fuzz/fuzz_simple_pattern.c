@@ -1,0 +1,122 @@
+/* libFuzzer target for src/config/simple_pattern.c. The input is a pattern list and a
+ * string, split at the first NUL or newline; each is created, matched and freed, and
+ * single-word patterns without `**` are checked against a plain glob.
+ *
+ *   clang -std=c11 -g -fsanitize=fuzzer,address,undefined -Isrc \
+ *       src/config/simple_pattern.c tests/fuzz/fuzz_simple_pattern.c -o fuzz_simple_pattern
+ *
+ * Built with -DMXP_FUZZ_REPLAY and without -fsanitize=fuzzer, main() runs each file named
+ * on the command line once, to replay a corpus or a crash under a debugger. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/simple_pattern.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A glob where `*` is the only special character, by the usual "remember the last star"
+ * scan: O(pattern * string), so long fuzz inputs cannot make it explode. */
+static bool glob_ref(const char *pat, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s != '\0') {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+/* True when `list` is one positive word that netdata must treat as a plain glob: nothing
+ * that separates, escapes or negates, and no two `*` in a row (those are partly literal). */
+static bool is_plain_glob_word(const char *list)
+{
+	if (list[0] == '\0' || list[0] == '!' || strstr(list, "**"))
+		return false;
+	return strpbrk(list, " \t\r\n\f\v\\") == NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *cut = data;
+	size_t plen = 0;
+	char *list, *str;
+	struct mxp_pattern *p = NULL;
+	bool got;
+
+	while (plen < size && data[plen] != '\0' && data[plen] != '\n')
+		plen++;
+	cut = data + plen + (plen < size);
+
+	list = malloc(plen + 1);
+	str = malloc(size - (size_t)(cut - data) + 1);
+	if (!list || !str)
+		abort();
+	memcpy(list, data, plen);
+	list[plen] = '\0';
+	memcpy(str, cut, size - (size_t)(cut - data));
+	str[size - (size_t)(cut - data)] = '\0';
+
+	if (mxp_pattern_create(list, &p) != 0)
+		abort(); /* inputs are small: running out of memory here is a bug */
+
+	got = mxp_pattern_matches(p, str);
+	if (mxp_pattern_matches(p, "") || mxp_pattern_matches(p, NULL))
+		abort(); /* empty and NULL strings never match */
+	if (!p && got)
+		abort(); /* a NULL pattern matches nothing */
+	if (is_plain_glob_word(list) && str[0] != '\0' && got != glob_ref(list, str))
+		abort();
+
+	mxp_pattern_free(p);
+	free(list);
+	free(str);
+	return 0;
+}
+
+#ifdef MXP_FUZZ_REPLAY
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		uint8_t *buf;
+		long n;
+
+		bool ok;
+
+		if (!f) {
+			fprintf(stderr, "%s: cannot open\n", argv[i]);
+			return 1;
+		}
+		ok = fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+		     fseek(f, 0, SEEK_SET) == 0;
+		buf = ok ? malloc((size_t)n + 1) : NULL;
+		ok = buf && fread(buf, 1, (size_t)n, f) == (size_t)n;
+		fclose(f);
+		if (ok)
+			LLVMFuzzerTestOneInput(buf, (size_t)n);
+		free(buf);
+		if (!ok) {
+			fprintf(stderr, "%s: cannot read\n", argv[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+#endif

@@ -1,0 +1,320 @@
+/* test_formats.c — golden records: a small fixed store exported by mxp's formatters
+ * (through the walk) and by the seed-like baseline (snprintf of the seed's strings),
+ * compared with records written out here by hand from FORMATS.md §2 and §7. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "config/simple_pattern.h"
+#include "engine/baseline.h"
+#include "engine/export_walk.h"
+#include "format/format.h"
+#include "format/names.h"
+
+static struct mxp_store *store;
+static struct mxp_pattern *all_charts;
+
+/* localhost (named "real-name" in the store, sent as the instance's hostname) with
+ * system.cpu (user 1/1, sys 1/4) and disk.sda-1 named "root disk" (dim id "io-r",
+ * name "reads 1"), collected every second from 995 to 1012 at half past, with
+ * user = t - 990, sys = (t - 990) / 4, reads = 2 * (t - 990); a child host with tags. */
+static void build(const char *local_tags, const char *child_tags, bool gap_at_1003)
+{
+	store = mxp_store_new(NULL);
+	struct mxp_host *h = mxp_host_add(store, "real-name", local_tags, NULL, 0);
+	struct mxp_host *child = mxp_host_add(store, "child1", child_tags, NULL, 0);
+	struct mxp_chart_def cpu = {.type = "system", .id = "cpu", .family = "cpu", .context = "system.cpu",
+				    .units = "percentage", .update_every = 1};
+	struct mxp_chart_def disk = {.type = "disk", .id = "sda-1", .name = "root disk", .family = "sda",
+				     .context = "disk.io", .units = "KiB/s", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &cpu);
+	struct mxp_dim *user = mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_dim *sys = mxp_dim_add(c, "sys", NULL, 1, 4, MXP_ALG_ABSOLUTE);
+	struct mxp_chart *d = mxp_chart_add(h, &disk);
+	struct mxp_dim *reads = mxp_dim_add(d, "io-r", "reads 1", 2, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_chart *cc = mxp_chart_add(child, &cpu);
+	struct mxp_dim *cuser = mxp_dim_add(cc, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(user && sys && reads && cuser);
+	for (time_t t = 995; t <= 1012; t++) {
+		struct timeval tv = {.tv_sec = t, .tv_usec = 500000};
+		if (!(gap_at_1003 && t == 1003))
+			mxp_dim_set(user, t - 990);
+		mxp_dim_set(sys, t - 990);
+		mxp_chart_done(c, &tv);
+		mxp_dim_set(reads, t - 990);
+		mxp_chart_done(d, &tv);
+		mxp_dim_set(cuser, 100 + t - 990);
+		mxp_chart_done(cc, &tv);
+	}
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+}
+
+static void teardown(void)
+{
+	mxp_store_free(store);
+	mxp_pattern_free(all_charts);
+	store = NULL;
+	all_charts = NULL;
+}
+
+static struct mxp_export_settings settings(const char *type, enum mxp_source src)
+{
+	struct mxp_export_settings s = {
+		.format = mxp_format_find(type),
+		.source = src,
+		.prefix = "netdata",
+		.hostname = "myhost",
+		.send_names = true,
+		.update_every = 10,
+		.charts = all_charts,
+		.hosts = NULL,
+	};
+	cr_assert_not_null(s.format, "type %s", type);
+	return s;
+}
+
+/* Exports [1000, 1010] with both exporters and checks both against expected. */
+static void check(const struct mxp_export_settings *s, const char *expected, long expected_records)
+{
+	struct mxp_buf out = {0};
+	struct mxp_walk w;
+	cr_assert_eq(mxp_walk_init(&w, store, s), 0);
+	long n = mxp_walk_export(&w, 1000, 1010, &out);
+	mxp_walk_fini(&w);
+	cr_assert_eq(n, expected_records, "walk: %ld records, expected %ld", n, expected_records);
+	cr_assert_eq(out.len, strlen(expected), "walk wrote:\n%.*s\nexpected:\n%s", (int)out.len, out.data,
+		     expected);
+	cr_assert(out.len == 0 || memcmp(out.data, expected, out.len) == 0, "walk wrote:\n%.*s\nexpected:\n%s", (int)out.len,
+		     out.data, expected);
+
+	struct mxp_baseline bl;
+	mxp_buf_reset(&out);
+	cr_assert_eq(mxp_baseline_init(&bl, store, s), 0);
+	n = mxp_baseline_export(&bl, 1000, 1010, &out);
+	mxp_baseline_fini(&bl);
+	cr_assert_eq(n, expected_records, "baseline: %ld records", n);
+	cr_assert_eq(out.len, strlen(expected), "baseline wrote:\n%.*s\nexpected:\n%s", (int)out.len, out.data,
+		     expected);
+	cr_assert(out.len == 0 || memcmp(out.data, expected, out.len) == 0, "baseline wrote:\n%.*s", (int)out.len, out.data);
+	mxp_buf_free(&out);
+}
+
+TestSuite(golden, .fini = teardown);
+
+Test(golden, graphite_average)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AVERAGE);
+	/* points 998..1007: user 8..17 -> 12.5; sys 2..4.25 -> 3.125; reads 16..34 -> 25;
+	 * child user 108..117 -> 112.5 */
+	check(&s,
+	      "netdata.myhost.system.cpu.user 12.5000000 1007\n"
+	      "netdata.myhost.system.cpu.sys 3.1250000 1007\n"
+	      "netdata.myhost.disk.root_disk.reads_1 25.0000000 1007\n"
+	      "netdata.child1.system.cpu.user 112.5000000 1007\n",
+	      4);
+}
+
+Test(golden, graphite_sum_with_ids_prefix_and_tags)
+{
+	build("a=1;b=2", "env=prod", false);
+	struct mxp_export_settings s = settings("graphite:plaintext", MXP_SOURCE_SUM);
+	s.send_names = false;
+	s.prefix = "my.prefix";
+	check(&s,
+	      "my.prefix.myhost.system.cpu.user;a=1;b=2 125.0000000 1007\n"
+	      "my.prefix.myhost.system.cpu.sys;a=1;b=2 31.2500000 1007\n"
+	      "my.prefix.myhost.disk.sda_1.io_r;a=1;b=2 250.0000000 1007\n"
+	      "my.prefix.child1.system.cpu.user;env=prod 1125.0000000 1007\n",
+	      4);
+}
+
+Test(golden, graphite_as_collected)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AS_COLLECTED);
+	/* the raw integers of the last collection (1012), at their own time */
+	check(&s,
+	      "netdata.myhost.system.cpu.user 22 1012\n"
+	      "netdata.myhost.system.cpu.sys 22 1012\n"
+	      "netdata.myhost.disk.root_disk.reads_1 22 1012\n"
+	      "netdata.child1.system.cpu.user 122 1012\n",
+	      4);
+}
+
+Test(golden, a_gap_changes_the_average)
+{
+	build(NULL, NULL, true);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AVERAGE);
+	s.charts = NULL; /* replaced below: only system.cpu of localhost */
+	struct mxp_pattern *p, *hosts;
+	cr_assert_eq(mxp_pattern_create("system.cpu", &p), 0);
+	cr_assert_eq(mxp_pattern_create("localhost", &hosts), 0);
+	s.charts = p;
+	s.hosts = hosts;
+	check(&s,
+	      "netdata.myhost.system.cpu.user 12.4444444 1007\n"
+	      "netdata.myhost.system.cpu.sys 3.1250000 1007\n",
+	      2);
+	mxp_pattern_free(p);
+	mxp_pattern_free(hosts);
+}
+
+Test(golden, opentsdb_telnet)
+{
+	build("env=prod dc=x", NULL, false);
+	struct mxp_export_settings s = settings("opentsdb", MXP_SOURCE_AVERAGE);
+	check(&s,
+	      "put netdata.system.cpu.user 1007 12.5000000 host=myhost env=prod dc=x\n"
+	      "put netdata.system.cpu.sys 1007 3.1250000 host=myhost env=prod dc=x\n"
+	      "put netdata.disk.root_disk.reads_1 1007 25.0000000 host=myhost env=prod dc=x\n"
+	      "put netdata.system.cpu.user 1007 112.5000000 host=child1\n",
+	      4);
+	s = settings("opentsdb:telnet", MXP_SOURCE_AS_COLLECTED);
+	s.send_names = false;
+	check(&s,
+	      "put netdata.system.cpu.user 1012 22 host=myhost env=prod dc=x\n"
+	      "put netdata.system.cpu.sys 1012 22 host=myhost env=prod dc=x\n"
+	      "put netdata.disk.sda_1.io_r 1012 22 host=myhost env=prod dc=x\n"
+	      "put netdata.system.cpu.user 1012 122 host=child1\n",
+	      4);
+}
+
+Test(golden, json_lines)
+{
+	build("{\"env\":\"prod\"}", "k=v", false);
+	struct mxp_export_settings s = settings("json", MXP_SOURCE_AVERAGE);
+	/* json always carries both ids and names, raw; send names has no effect on it */
+	s.send_names = false;
+	check(&s,
+	      "{\"prefix\":\"netdata\",\"hostname\":\"myhost\",\"host_tags\":{\"env\":\"prod\"},"
+	      "\"chart_id\":\"system.cpu\",\"chart_name\":\"system.cpu\",\"chart_family\":\"cpu\","
+	      "\"chart_context\": \"system.cpu\",\"chart_type\":\"system\",\"units\": \"percentage\","
+	      "\"id\":\"user\",\"name\":\"user\",\"value\":12.5000000,\"timestamp\": 1007}\n"
+	      "{\"prefix\":\"netdata\",\"hostname\":\"myhost\",\"host_tags\":{\"env\":\"prod\"},"
+	      "\"chart_id\":\"system.cpu\",\"chart_name\":\"system.cpu\",\"chart_family\":\"cpu\","
+	      "\"chart_context\": \"system.cpu\",\"chart_type\":\"system\",\"units\": \"percentage\","
+	      "\"id\":\"sys\",\"name\":\"sys\",\"value\":3.1250000,\"timestamp\": 1007}\n"
+	      "{\"prefix\":\"netdata\",\"hostname\":\"myhost\",\"host_tags\":{\"env\":\"prod\"},"
+	      "\"chart_id\":\"disk.sda-1\",\"chart_name\":\"disk.root disk\",\"chart_family\":\"sda\","
+	      "\"chart_context\": \"disk.io\",\"chart_type\":\"disk\",\"units\": \"KiB/s\","
+	      "\"id\":\"io-r\",\"name\":\"reads 1\",\"value\":25.0000000,\"timestamp\": 1007}\n"
+	      "{\"prefix\":\"netdata\",\"hostname\":\"child1\",\"host_tags\":\"k=v\","
+	      "\"chart_id\":\"system.cpu\",\"chart_name\":\"system.cpu\",\"chart_family\":\"cpu\","
+	      "\"chart_context\": \"system.cpu\",\"chart_type\":\"system\",\"units\": \"percentage\","
+	      "\"id\":\"user\",\"name\":\"user\",\"value\":112.5000000,\"timestamp\": 1007}\n",
+	      4);
+}
+
+Test(golden, json_as_collected_without_tags)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("json:plaintext", MXP_SOURCE_AS_COLLECTED);
+	struct mxp_pattern *p;
+	cr_assert_eq(mxp_pattern_create("disk.*", &p), 0);
+	s.charts = p;
+	check(&s,
+	      "{\"prefix\":\"netdata\",\"hostname\":\"myhost\","
+	      "\"chart_id\":\"disk.sda-1\",\"chart_name\":\"disk.root disk\",\"chart_family\":\"sda\","
+	      "\"chart_context\": \"disk.io\",\"chart_type\":\"disk\",\"units\": \"KiB/s\","
+	      "\"id\":\"io-r\",\"name\":\"reads 1\",\"value\":22,\"timestamp\": 1012}\n",
+	      1);
+	mxp_pattern_free(p);
+}
+
+Test(golden, filters_match_id_or_name_and_hosts_as_localhost)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AS_COLLECTED);
+	struct mxp_pattern *charts, *hosts;
+	/* matches the disk chart by its name only, and excludes system.* */
+	cr_assert_eq(mxp_pattern_create("!system.* disk.root*", &charts), 0);
+	/* the first host matches as "localhost", not by its own name */
+	cr_assert_eq(mxp_pattern_create("localhost", &hosts), 0);
+	s.charts = charts;
+	s.hosts = hosts;
+	check(&s, "netdata.myhost.disk.root_disk.reads_1 22 1012\n", 1);
+
+	mxp_pattern_free(hosts);
+	cr_assert_eq(mxp_pattern_create("real-name child*", &hosts), 0);
+	s.hosts = hosts;
+	s.charts = all_charts;
+	check(&s, "netdata.child1.system.cpu.user 122 1012\n", 1);
+	mxp_pattern_free(charts);
+	mxp_pattern_free(hosts);
+}
+
+Test(golden, empty_charts_pattern_exports_nothing)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AS_COLLECTED);
+	s.charts = NULL; /* an empty `send charts matching` (seed quirk §10.17) */
+	check(&s, "", 0);
+}
+
+Test(golden, nothing_collected_since_after_is_not_exported)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AS_COLLECTED);
+	struct mxp_buf out = {0};
+	struct mxp_walk w;
+	cr_assert_eq(mxp_walk_init(&w, store, &s), 0);
+	cr_assert_eq(mxp_walk_export(&w, 1013, 1020, &out), 0, "last collection was at 1012");
+	cr_assert_eq(out.len, 0);
+	mxp_walk_fini(&w);
+	mxp_buf_free(&out);
+}
+
+Test(names, seed_name_copy)
+{
+	char out[MXP_NAME_MAX + 1];
+	cr_assert_eq(mxp_name_copy(out, "disk.sda-1 x"), 12);
+	cr_assert_str_eq(out, "disk.sda_1_x");
+	mxp_name_copy(out, "caf\xc3\xa9.Z9");
+	cr_assert_str_eq(out, "caf__.Z9", "each non-ASCII byte becomes one _");
+	char longname[400];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	cr_assert_eq(mxp_name_copy(out, longname), MXP_NAME_MAX, "at most 200 bytes");
+	cr_assert_eq(strlen(out), 200);
+}
+
+Test(names, format_types_and_aliases)
+{
+	cr_assert_eq(mxp_format_find("graphite"), &mxp_format_graphite);
+	cr_assert_eq(mxp_format_find("graphite:plaintext"), &mxp_format_graphite);
+	cr_assert_eq(mxp_format_find("opentsdb"), &mxp_format_opentsdb_telnet);
+	cr_assert_eq(mxp_format_find("opentsdb:telnet"), &mxp_format_opentsdb_telnet);
+	cr_assert_eq(mxp_format_find("json"), &mxp_format_json);
+	cr_assert_eq(mxp_format_find("json:plaintext"), &mxp_format_json);
+	cr_assert_null(mxp_format_find("Graphite"), "type values are case-sensitive");
+	cr_assert_null(mxp_format_find("prometheus_remote_write"), "not a text format");
+}
+
+Test(names, data_source_aliases)
+{
+	static const struct {
+		const char *s;
+		enum mxp_source src;
+	} ok[] = {
+		{"raw", MXP_SOURCE_AS_COLLECTED},     {"as collected", MXP_SOURCE_AS_COLLECTED},
+		{"as-collected", MXP_SOURCE_AS_COLLECTED}, {"as_collected", MXP_SOURCE_AS_COLLECTED},
+		{"ascollected", MXP_SOURCE_AS_COLLECTED},  {"average", MXP_SOURCE_AVERAGE},
+		{"sum", MXP_SOURCE_SUM},                  {"volume", MXP_SOURCE_SUM},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		enum mxp_source src = 0;
+		cr_assert_eq(mxp_source_parse(ok[i].s, &src), 0, "%s", ok[i].s);
+		cr_assert_eq(src, ok[i].src, "%s", ok[i].s);
+	}
+	const char *bad[] = {"Average", "avg", "", "as  collected", "sum "};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum mxp_source src = MXP_SOURCE_SUM;
+		cr_assert_eq(mxp_source_parse(bad[i], &src), -EINVAL, "'%s' must be refused", bad[i]);
+		cr_assert_eq(src, MXP_SOURCE_SUM, "untouched on error");
+	}
+	cr_assert_str_eq(mxp_source_name(MXP_SOURCE_AS_COLLECTED), "as collected");
+	cr_assert_str_eq(mxp_source_name(MXP_SOURCE_AVERAGE), "average");
+	cr_assert_str_eq(mxp_source_name(MXP_SOURCE_SUM), "sum");
+}

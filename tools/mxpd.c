@@ -1,0 +1,375 @@
+/* mxpd.c — the mxp daemon, v0: fills a store from this machine's /proc (or a synthetic
+ * generator) on one thread, and exports it on another, as the seed's backend loop
+ * timed it, in graphite, opentsdb or json lines on standard output. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/data_source.h"
+#include "config/simple_pattern.h"
+#include "engine/export_walk.h"
+#include "engine/log.h"
+#include "format/format.h"
+#include "proc_source.h"
+#include "synthetic_source.h"
+
+#define MXPD_VERSION "0.1.0"
+
+static const char usage_text[] =
+	"NAME\n"
+	"    mxpd - export a monitoring agent's metrics to time-series databases\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    mxpd [--synthetic HOSTS,CHARTS,DIMS] [--type TYPE] [--data-source SOURCE]\n"
+	"         [--update-every SECONDS] [--prefix PREFIX] [--hostname NAME]\n"
+	"         [--send-charts-matching PATTERN] [--send-hosts-matching PATTERN]\n"
+	"         [--ids] [--count N] [--quiet]\n"
+	"    mxpd --help | --version\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    mxpd fills mxp's metric store from a source and exports every metric, every\n"
+	"    update-every seconds, exactly as netdata's backends exporter formatted it. This\n"
+	"    version writes the records to standard output; sending them to a database over\n"
+	"    the network, and reading netdata.conf / exporting.conf, come with later releases.\n"
+	"\n"
+	"    With no arguments it reads this machine's /proc every second (system.cpu,\n"
+	"    system.ram, system.load, net.<iface>, disk.<dev>) and prints graphite lines of\n"
+	"    the values as collected, every second, so that the first lines appear within a\n"
+	"    second of starting. Stop it with Ctrl-C.\n"
+	"\n"
+	"    Exports are timed as netdata's exporter timed them: each one covers the window\n"
+	"    from the end of the previous one to now, and starts on a multiple of\n"
+	"    update-every on the monotonic clock.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --synthetic HOSTS,CHARTS,DIMS\n"
+	"        Instead of /proc, generate HOSTS x CHARTS x DIMS series with plausible\n"
+	"        values (random walks and counters), for benchmarks and demonstrations.\n"
+	"        A summary of each export (records, bytes, milliseconds) goes to standard\n"
+	"        error.\n"
+	"    -t, --type TYPE\n"
+	"        The record format: graphite (graphite:plaintext), opentsdb (opentsdb:telnet)\n"
+	"        or json (json:plaintext). Default: graphite.\n"
+	"    -s, --data-source SOURCE\n"
+	"        as collected (also raw, as-collected, as_collected, ascollected): the raw\n"
+	"        integer the collector read, at its collection time; average: the mean of the\n"
+	"        stored values of the window; sum (also volume): their sum. Default here: as\n"
+	"        collected (netdata's default, average, prints its first line only after\n"
+	"        about three seconds, since it steps back two collections).\n"
+	"    -u, --update-every SECONDS\n"
+	"        Seconds between exports, at least 1. Default: 1.\n"
+	"    --prefix PREFIX\n"
+	"        The first component of every metric name. Default: netdata.\n"
+	"    --hostname NAME\n"
+	"        The host name sent for this machine. Default: this machine's host name.\n"
+	"    --send-charts-matching PATTERN\n"
+	"        A netdata simple pattern (space-separated globs, ! to exclude, first match\n"
+	"        decides) tested against each chart's id and name. Default: *.\n"
+	"    --send-hosts-matching PATTERN\n"
+	"        The same, tested against host names (this machine is \"localhost\").\n"
+	"        Default: localhost *.\n"
+	"    --ids\n"
+	"        Send chart and dimension ids instead of names.\n"
+	"    -n, --count N\n"
+	"        Stop after N exports. Default: run until interrupted.\n"
+	"    -q, --quiet\n"
+	"        Log only warnings and errors.\n"
+	"    -h, --help\n"
+	"        Print this text.\n"
+	"    -V, --version\n"
+	"        Print the version.\n"
+	"\n"
+	"OUTPUT\n"
+	"    graphite:  PREFIX.HOST.CHART.DIM VALUE TIMESTAMP\n"
+	"    opentsdb:  put PREFIX.CHART.DIM TIMESTAMP VALUE host=HOST\n"
+	"    json:      one JSON object per line with prefix, hostname, chart and dimension\n"
+	"               ids and names, units, value and timestamp.\n"
+	"    Values as collected are integers; averages and sums have 7 decimals.\n"
+	"    Timestamps are seconds since the epoch. Logs go to standard error.\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0 when stopped by a signal or after --count exports; 1 on a runtime error;\n"
+	"    2 on a bad argument.\n"
+	"\n"
+	"EXAMPLES\n"
+	"    mxpd\n"
+	"    mxpd --type json --count 3\n"
+	"    mxpd --data-source average --send-charts-matching 'system.*'\n"
+	"    mxpd --synthetic 10,100,10 --update-every 5 > /dev/null\n";
+
+static atomic_int stopping; /* set by signals and by either thread */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct feeder {
+	pthread_t thread;
+	struct mxp_proc_source *proc;
+	struct mxp_synthetic *synthetic;
+	int update_every;
+};
+
+static void sleep_until_next(int64_t step_ns)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	int64_t next = (ns / step_ns + 1) * step_ns;
+	struct timespec until = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR && !stopping)
+		;
+}
+
+/* The agent's side: collects every source on its own thread, never waiting for the
+ * exporter (that is the store's promise). */
+static void *feeder_main(void *arg)
+{
+	struct feeder *f = arg;
+	int last_rc = 0;
+	while (!stopping) {
+		struct timeval now;
+		gettimeofday(&now, NULL);
+		int rc = f->proc != NULL ? mxp_proc_source_collect(f->proc, &now) : 0;
+		/* what could be read was published; say so once when reading starts failing
+		 * and once when it recovers, not every second */
+		if (rc != 0 && rc != last_rc)
+			mxp_log(MXP_LOG_WARNING, "cannot read part of /proc: %s; its charts get gaps", strerror(-rc));
+		else if (rc == 0 && last_rc != 0)
+			mxp_log(MXP_LOG_INFO, "reading /proc works again");
+		last_rc = rc;
+		if (f->synthetic != NULL)
+			mxp_synthetic_collect(f->synthetic, &now);
+		sleep_until_next((int64_t)f->update_every * 1000000000);
+	}
+	return NULL;
+}
+
+static double elapsed_ms(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static int bad_arg(const char *fmt, const char *what)
+{
+	fprintf(stderr, "mxpd: ");
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nmxpd: try 'mxpd --help'\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		OPT_SYNTHETIC = 256,
+		OPT_PREFIX,
+		OPT_HOSTNAME,
+		OPT_CHARTS,
+		OPT_HOSTS,
+		OPT_IDS,
+	};
+	static const struct option longopts[] = {
+		{"synthetic", required_argument, NULL, OPT_SYNTHETIC},
+		{"type", required_argument, NULL, 't'},
+		{"data-source", required_argument, NULL, 's'},
+		{"update-every", required_argument, NULL, 'u'},
+		{"prefix", required_argument, NULL, OPT_PREFIX},
+		{"hostname", required_argument, NULL, OPT_HOSTNAME},
+		{"send-charts-matching", required_argument, NULL, OPT_CHARTS},
+		{"send-hosts-matching", required_argument, NULL, OPT_HOSTS},
+		{"ids", no_argument, NULL, OPT_IDS},
+		{"count", required_argument, NULL, 'n'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+
+	const char *synthetic = NULL, *type = "graphite", *charts_pattern = "*";
+	const char *hosts_pattern = "localhost *";
+	char hostname[256] = "localhost";
+	gethostname(hostname, sizeof(hostname) - 1);
+	struct mxp_export_settings set = {
+		.source = MXP_SOURCE_AS_COLLECTED,
+		.prefix = "netdata",
+		.hostname = hostname,
+		.send_names = true,
+		.update_every = 1,
+	};
+	long count = -1;
+	bool quiet = false;
+
+	int opt;
+	while ((opt = getopt_long(argc, argv, "t:s:u:n:qhV", longopts, NULL)) != -1) {
+		char *end;
+		switch (opt) {
+		case OPT_SYNTHETIC:
+			synthetic = optarg;
+			break;
+		case 't':
+			type = optarg;
+			break;
+		case 's':
+			if (mxp_source_parse(optarg, &set.source) != 0)
+				return bad_arg("invalid data source '%s' (as collected, average or sum)", optarg);
+			break;
+		case 'u':
+			errno = 0;
+			set.update_every = (int)strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || set.update_every < 1 || set.update_every > 86400)
+				return bad_arg("invalid update every '%s' (whole seconds, 1 to 86400)", optarg);
+			break;
+		case OPT_PREFIX:
+			set.prefix = optarg;
+			break;
+		case OPT_HOSTNAME:
+			set.hostname = optarg;
+			break;
+		case OPT_CHARTS:
+			charts_pattern = optarg;
+			break;
+		case OPT_HOSTS:
+			hosts_pattern = optarg;
+			break;
+		case OPT_IDS:
+			set.send_names = false;
+			break;
+		case 'n':
+			errno = 0;
+			count = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || count < 1)
+				return bad_arg("invalid count '%s' (a whole number, at least 1)", optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("mxpd %s\n", MXPD_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "mxpd: try 'mxpd --help'\n");
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return bad_arg("unexpected argument '%s'", argv[optind]);
+	set.format = mxp_format_find(type);
+	if (set.format == NULL)
+		return bad_arg("unknown type '%s' (graphite, opentsdb or json)", type);
+	unsigned nh = 0, nc = 0, nd = 0;
+	if (synthetic != NULL && mxp_synthetic_parse(synthetic, &nh, &nc, &nd) != 0)
+		return bad_arg("invalid --synthetic '%s' (HOSTS,CHARTS,DIMS, each at least 1)", synthetic);
+
+	mxp_log_configure(NULL, NULL, quiet ? MXP_LOG_WARNING : MXP_LOG_INFO);
+
+	struct mxp_pattern *charts = NULL, *hosts = NULL;
+	if (mxp_pattern_create(charts_pattern, &charts) != 0 || mxp_pattern_create(hosts_pattern, &hosts) != 0) {
+		fprintf(stderr, "mxpd: out of memory\n");
+		return 1;
+	}
+	if (charts == NULL)
+		mxp_log(MXP_LOG_WARNING, "--send-charts-matching is empty: nothing will be exported (as netdata)");
+	set.charts = charts;
+	set.hosts = hosts;
+
+	int rc = 1;
+	struct mxp_store *store = mxp_store_new(NULL);
+	struct feeder feeder = {.update_every = 1};
+	struct mxp_buf out = {0};
+	struct mxp_walk walk;
+	bool walk_ready = false;
+	if (store == NULL)
+		goto done;
+
+	if (synthetic != NULL) {
+		feeder.synthetic = mxp_synthetic_new(store, nh, nc, nd, 1, 42);
+		if (feeder.synthetic == NULL) {
+			mxp_log(MXP_LOG_ERROR, "cannot create %u x %u x %u synthetic series: %s", nh, nc, nd,
+				strerror(errno));
+			goto done;
+		}
+	} else {
+		struct mxp_host *local = mxp_host_add(store, hostname, NULL, NULL, 0);
+		feeder.proc = local ? mxp_proc_source_new(local, 1) : NULL;
+		if (feeder.proc == NULL) {
+			mxp_log(MXP_LOG_ERROR, "cannot read this machine's /proc: %s", strerror(errno));
+			goto done;
+		}
+	}
+	if (mxp_walk_init(&walk, store, &set) != 0)
+		goto done;
+	walk_ready = true;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (synthetic != NULL)
+		mxp_log(MXP_LOG_INFO, "exporting %zu synthetic series (%u hosts x %u charts x %u dims) %s, every %d s, "
+				      "as %s lines on standard output",
+			mxp_synthetic_series(feeder.synthetic), nh, nc, nd, mxp_source_name(set.source),
+			set.update_every, type);
+	else
+		mxp_log(MXP_LOG_INFO, "exporting %zu charts of this machine (%s) %s, every %d s, as %s lines on "
+				      "standard output; Ctrl-C stops",
+			mxp_proc_source_charts(feeder.proc), set.hostname, mxp_source_name(set.source),
+			set.update_every, type);
+
+	time_t after = time(NULL);
+	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
+		goto done;
+
+	rc = 0;
+	for (long n = 0; !stopping && (count < 0 || n < count); n++) {
+		sleep_until_next((int64_t)set.update_every * 1000000000);
+		if (stopping)
+			break;
+		time_t before = time(NULL);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		mxp_buf_reset(&out);
+		long records = mxp_walk_export(&walk, after, before, &out);
+		after = before;
+		if (records < 0) {
+			mxp_log(MXP_LOG_ERROR, "out of memory formatting an export; stopping");
+			rc = 1;
+			break;
+		}
+		if (out.len > 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
+			if (errno != EPIPE)
+				mxp_log(MXP_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
+			break; /* the reader went away: a normal end for `mxpd | head` */
+		}
+		if (synthetic != NULL)
+			mxp_log(MXP_LOG_INFO, "export %ld: %ld records, %zu bytes in %.1f ms", n + 1, records, out.len,
+				elapsed_ms(&t0));
+	}
+	stopping = 1;
+	pthread_join(feeder.thread, NULL);
+
+done:
+	if (walk_ready)
+		mxp_walk_fini(&walk);
+	mxp_proc_source_free(feeder.proc);
+	mxp_synthetic_free(feeder.synthetic);
+	mxp_store_free(store);
+	mxp_buf_free(&out);
+	mxp_pattern_free(charts);
+	mxp_pattern_free(hosts);
+	return rc;
+}
