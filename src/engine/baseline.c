@@ -10,6 +10,7 @@
 
 #include "engine/baseline.h"
 #include "format/format.h"
+#include "format/json/json.h"
 #include "format/names.h"
 
 enum seed_kind { SEED_GRAPHITE = 1, SEED_OPENTSDB, SEED_JSON };
@@ -37,6 +38,7 @@ void mxp_baseline_fini(struct mxp_baseline *bl)
 	mxp_store_reader_put(bl->reader);
 	mxp_filter_cache_free(&bl->filters);
 	mxp_chart_reading_free(&bl->reading);
+	mxp_buf_free(&bl->scratch);
 }
 
 /* The seed's buffer_sprintf: format straight into the buffer, growing it as needed. */
@@ -95,29 +97,47 @@ static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct m
 		break;
 	case SEED_JSON: {
 		const char *pre = "", *post = "";
+		bool raw_tags = false;
 		if (tags != NULL && *tags != '\0') {
-			bool raw = (*tags == '{' || *tags == '[' || *tags == '"');
-			pre = raw ? "\"host_tags\":" : "\"host_tags\":\"";
-			post = raw ? "," : "\",";
+			raw_tags = (*tags == '{' || *tags == '[' || *tags == '"');
+			pre = raw_tags ? "\"host_tags\":" : "\"host_tags\":\"";
+			post = raw_tags ? "," : "\",";
 		} else {
 			tags = "";
 		}
+		/* the one deviation from the seed's strings: every string is JSON-escaped
+		 * (docs/COMPAT.md, FORMATS.md §10.10) */
+		const char *raw[] = {s->prefix, hostname, tags,    c->id,    c->name, c->family,
+				     c->context, c->type, c->units, d->id, d->name};
+		enum { N = sizeof(raw) / sizeof(raw[0]) };
+		size_t at[N];
+		mxp_buf_reset(&bl->scratch);
+		for (int i = 0; i < N; i++) {
+			at[i] = bl->scratch.len;
+			int e = (i == 2 && raw_tags) ? mxp_buf_puts(&bl->scratch, raw[i])
+						     : mxp_json_put_escaped(&bl->scratch, raw[i]);
+			if (e != 0 || mxp_buf_put(&bl->scratch, "", 1) != 0)
+				return -ENOMEM;
+		}
+		const char *e[N];
+		for (int i = 0; i < N; i++)
+			e[i] = bl->scratch.data + at[i];
 		if (collected)
 			rc = buf_sprintf(b,
 					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
 					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
 					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
 					 "\"value\":%lld,\"timestamp\": %llu}\n",
-					 s->prefix, hostname, pre, tags, post, c->id, c->name, c->family, c->context,
-					 c->type, c->units, d->id, d->name, x->collected, t);
+					 e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
+					 x->collected, t);
 		else
 			rc = buf_sprintf(b,
 					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
 					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
 					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
 					 "\"value\":%0.7Lf,\"timestamp\": %llu}\n",
-					 s->prefix, hostname, pre, tags, post, c->id, c->name, c->family, c->context,
-					 c->type, c->units, d->id, d->name, x->value, t);
+					 e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
+					 x->value, t);
 		break;
 	}
 	}

@@ -23,6 +23,7 @@ struct mxp_baseline {
 	struct mxp_filter_cache filters;
 	struct mxp_chart_reading reading;
 	int kind;                /* which of the seed's formatters settings->format names */
+	struct mxp_buf scratch;  /* JSON-escaped copies of a record's strings */
 };
 
 /* Returns 0, -ENOMEM, or -ENOTSUP when settings->format is not a text format the

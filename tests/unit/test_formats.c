@@ -318,3 +318,25 @@ Test(names, data_source_aliases)
 	cr_assert_str_eq(mxp_source_name(MXP_SOURCE_AVERAGE), "average");
 	cr_assert_str_eq(mxp_source_name(MXP_SOURCE_SUM), "sum");
 }
+
+Test(golden, json_escapes_what_the_seed_wrote_raw)
+{
+	/* FORMATS.md §10.10: the seed wrote these raw, giving invalid JSON; mxp escapes */
+	store = mxp_store_new(NULL);
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+	struct mxp_host *h = mxp_host_add(store, "local", "k=\"v\"", NULL, 0);
+	struct mxp_chart_def def = {.type = "app", .id = "q\"1", .units = "a\\b", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &def);
+	struct mxp_dim *d = mxp_dim_add(c, "x", "tab\there", 1, 1, MXP_ALG_ABSOLUTE);
+	struct timeval tv = {.tv_sec = 1005, .tv_usec = 0};
+	mxp_dim_set(d, 7);
+	mxp_chart_done(c, &tv);
+	struct mxp_export_settings s = settings("json", MXP_SOURCE_AS_COLLECTED);
+	s.hostname = "my\"host";
+	check(&s,
+	      "{\"prefix\":\"netdata\",\"hostname\":\"my\\\"host\",\"host_tags\":\"k=\\\"v\\\"\","
+	      "\"chart_id\":\"app.q\\\"1\",\"chart_name\":\"app.q\\\"1\",\"chart_family\":\"q\\\"1\","
+	      "\"chart_context\": \"app.q\\\"1\",\"chart_type\":\"app\",\"units\": \"a\\\\b\","
+	      "\"id\":\"x\",\"name\":\"tab\\u0009here\",\"value\":7,\"timestamp\": 1005}\n",
+	      1);
+}
