@@ -8,6 +8,8 @@
 #   make bench   build and run the benchmarks (prints figures and ratios)
 #   make clean   remove every build folder
 
+MAKEFLAGS += --no-print-directory
+
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 WERROR  ?= $(if $(CI),ON,OFF)

@@ -79,6 +79,7 @@ struct ring_test {
 	uint64_t full_spins;			/* producer only */
 	uint64_t empty_spins;			/* consumer only */
 	bool failed;				/* consumer only */
+	unsigned int consumer_quit;		/* ck_pr_store_uint'd to 1 when the consumer gives up */
 };
 
 static uint64_t
@@ -174,6 +175,9 @@ ring_producer(void *arg)
 			m->payload[k] = payload_word(i, k);
 
 		while (ck_ring_enqueue_spsc(&t->ring, t->slots, m) == false) {
+			/* A full ring nobody drains any more: stop, main reports it. */
+			if (ck_pr_load_uint(&t->consumer_quit) != 0)
+				return NULL;
 			t->full_spins++;
 			ck_pr_stall();
 		}
@@ -197,24 +201,30 @@ ring_consumer(void *arg)
 		}
 		m = p;
 
-		if (m != &t->msgs[expect] || m->seq != expect) {
-			fprintf(stderr, "ring: hop %" PRIu64 ": got message %" PRIu64
-			    " at %p, expected %p\n", expect, m->seq, p,
-			    (void *)&t->msgs[expect]);
-			t->failed = true;
-			return NULL;
+		if (m != &t->msgs[expect]) {
+			fprintf(stderr, "ring: hop %" PRIu64 ": got %p, expected %p\n",
+			    expect, p, (void *)&t->msgs[expect]);
+			goto fail;
+		}
+		if (m->seq != expect) {
+			fprintf(stderr, "ring: hop %" PRIu64 ": message says %" PRIu64 "\n",
+			    expect, m->seq);
+			goto fail;
 		}
 		for (k = 0; k < MXP_SELFTEST_PAYLOAD; k++) {
 			if (m->payload[k] != payload_word(expect, k)) {
 				fprintf(stderr, "ring: message %" PRIu64 " payload[%u] = %#"
 				    PRIx64 ", expected %#" PRIx64 "\n", expect, k,
 				    m->payload[k], payload_word(expect, k));
-				t->failed = true;
-				return NULL;
+				goto fail;
 			}
 		}
 		m->seen = true;
 	}
+	return NULL;
+fail:
+	t->failed = true;
+	ck_pr_store_uint(&t->consumer_quit, 1);
 	return NULL;
 }
 

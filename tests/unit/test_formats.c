@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config/simple_pattern.h"
 #include "engine/baseline.h"
@@ -339,4 +341,30 @@ Test(golden, json_escapes_what_the_seed_wrote_raw)
 	      "\"chart_context\": \"app.q\\\"1\",\"chart_type\":\"app\",\"units\": \"a\\\\b\","
 	      "\"id\":\"x\",\"name\":\"tab\\u0009here\",\"value\":7,\"timestamp\": 1005}\n",
 	      1);
+}
+
+Test(golden, baseline_sends_the_whole_buffer_in_one_send)
+{
+	build(NULL, NULL, false);
+	struct mxp_export_settings s = settings("graphite", MXP_SOURCE_AS_COLLECTED);
+	struct mxp_baseline bl;
+	struct mxp_buf out = {0};
+	cr_assert_eq(mxp_baseline_init(&bl, store, &s), 0);
+	cr_assert_eq(mxp_baseline_export(&bl, 1000, 1010, &out), 4);
+	mxp_baseline_fini(&bl);
+
+	int sv[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(mxp_baseline_send(sv[0], &out), (ssize_t)out.len);
+	close(sv[0]);
+	char got[4096];
+	size_t n = 0;
+	ssize_t r;
+	while ((r = read(sv[1], got + n, sizeof(got) - n)) > 0)
+		n += (size_t)r;
+	close(sv[1]);
+	cr_assert_eq(n, out.len);
+	cr_assert_eq(memcmp(got, out.data, n), 0);
+	cr_assert(strstr(got, "netdata.myhost.system.cpu.user 22 1012\n") != NULL);
+	mxp_buf_free(&out);
 }
