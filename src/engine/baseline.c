@@ -13,7 +13,10 @@
 #include "format/json/json.h"
 #include "format/names.h"
 
-enum seed_kind { SEED_GRAPHITE = 1, SEED_OPENTSDB, SEED_JSON };
+struct mxp_baseline_record;
+static int seed_graphite(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
+static int seed_opentsdb(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
+static int seed_json(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 
 int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 		      const struct mxp_export_settings *settings)
@@ -21,12 +24,13 @@ int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 	memset(bl, 0, sizeof(*bl));
 	bl->settings = settings;
 	bl->store = store;
+	/* the seed picked its formatter once, at start, from the type */
 	if (settings->format == &mxp_format_graphite)
-		bl->kind = SEED_GRAPHITE;
+		bl->put = seed_graphite;
 	else if (settings->format == &mxp_format_opentsdb_telnet)
-		bl->kind = SEED_OPENTSDB;
+		bl->put = seed_opentsdb;
 	else if (settings->format == &mxp_format_json)
-		bl->kind = SEED_JSON;
+		bl->put = seed_json;
 	else
 		return -ENOTSUP;
 	bl->reader = mxp_store_reader_get(store);
@@ -63,84 +67,115 @@ __attribute__((format(printf, 2, 3))) static int buf_sprintf(struct mxp_buf *b, 
 	}
 }
 
+/* What one record of the seed's formatters needs, prepared by put_record(). */
+struct mxp_baseline_record {
+	const struct mxp_export_settings *s;
+	const struct mxp_chart *c;
+	const struct mxp_dim *d;
+	const char *hostname;
+	const char *tags;                 /* NULL when the host has none */
+	const char *chart_name;           /* name-copied, for graphite and opentsdb */
+	const char *dim_name;
+	bool collected;
+	long long collected_value;
+	long double value;
+	unsigned long long t;
+};
+
+static int seed_graphite(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
+{
+	(void)bl;
+	const char *sep = r->tags ? ";" : "", *tags = r->tags ? r->tags : "";
+	if (r->collected)
+		return buf_sprintf(b, "%s.%s.%s.%s%s%s %lld %llu\n", r->s->prefix, r->hostname, r->chart_name,
+				   r->dim_name, sep, tags, r->collected_value, r->t);
+	return buf_sprintf(b, "%s.%s.%s.%s%s%s %0.7Lf %llu\n", r->s->prefix, r->hostname, r->chart_name,
+			   r->dim_name, sep, tags, r->value, r->t);
+}
+
+static int seed_opentsdb(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
+{
+	(void)bl;
+	const char *sep = r->tags ? " " : "", *tags = r->tags ? r->tags : "";
+	if (r->collected)
+		return buf_sprintf(b, "put %s.%s.%s %llu %lld host=%s%s%s\n", r->s->prefix, r->chart_name,
+				   r->dim_name, r->t, r->collected_value, r->hostname, sep, tags);
+	return buf_sprintf(b, "put %s.%s.%s %llu %0.7Lf host=%s%s%s\n", r->s->prefix, r->chart_name,
+			   r->dim_name, r->t, r->value, r->hostname, sep, tags);
+}
+
+static int seed_json(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
+{
+	const struct mxp_chart *c = r->c;
+	const struct mxp_dim *d = r->d;
+	const char *pre = "", *post = "", *tags = "";
+	bool raw_tags = false;
+	if (r->tags != NULL && *r->tags != '\0') {
+		tags = r->tags;
+		raw_tags = (*tags == '{' || *tags == '[' || *tags == '"');
+		pre = raw_tags ? "\"host_tags\":" : "\"host_tags\":\"";
+		post = raw_tags ? "," : "\",";
+	}
+	/* the one deviation from the seed's strings: every string is JSON-escaped
+	 * (docs/COMPAT.md, FORMATS.md §10.10) */
+	const char *raw[] = {r->s->prefix, r->hostname, tags,    c->id,    c->name, c->family,
+			     c->context,   c->type,     c->units, d->id, d->name};
+	enum { N = sizeof(raw) / sizeof(raw[0]) };
+	size_t at[N];
+	mxp_buf_reset(&bl->scratch);
+	for (int i = 0; i < N; i++) {
+		at[i] = bl->scratch.len;
+		int rc = (i == 2 && raw_tags) ? mxp_buf_puts(&bl->scratch, raw[i])
+					      : mxp_json_put_escaped(&bl->scratch, raw[i]);
+		if (rc != 0 || mxp_buf_put(&bl->scratch, "", 1) != 0)
+			return -ENOMEM;
+	}
+	const char *e[N];
+	for (int i = 0; i < N; i++)
+		e[i] = bl->scratch.data + at[i];
+	if (r->collected)
+		return buf_sprintf(b,
+				   "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
+				   "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
+				   "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
+				   "\"value\":%lld,\"timestamp\": %llu}\n",
+				   e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
+				   r->collected_value, r->t);
+	return buf_sprintf(b,
+			   "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
+			   "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
+			   "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
+			   "\"value\":%0.7Lf,\"timestamp\": %llu}\n",
+			   e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], r->value,
+			   r->t);
+}
+
+/* Appends one record; returns 1, 0 (a NaN average or sum: nothing, as the seed), or
+ * -ENOMEM. */
 static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_host *h,
 		      const char *hostname, const struct mxp_chart *c, const struct mxp_dim_reading *x)
 {
 	const struct mxp_export_settings *s = bl->settings;
-	const struct mxp_dim *d = x->dim;
 	bool collected = s->source == MXP_SOURCE_AS_COLLECTED;
 	if (!collected && isnan(x->value))
 		return 0;
-	const char *tags = h->tags;
-	unsigned long long t = (unsigned long long)(collected ? x->collected_t : x->value_t);
 	char chart_name[MXP_NAME_MAX + 1], dim_name[MXP_NAME_MAX + 1];
 	mxp_name_copy(chart_name, s->send_names ? c->name : c->id);
-	mxp_name_copy(dim_name, s->send_names ? d->name : d->id);
-	int rc = 0;
-
-	switch (bl->kind) {
-	case SEED_GRAPHITE:
-		if (collected)
-			rc = buf_sprintf(b, "%s.%s.%s.%s%s%s %lld %llu\n", s->prefix, hostname, chart_name,
-					 dim_name, tags ? ";" : "", tags ? tags : "", x->collected, t);
-		else
-			rc = buf_sprintf(b, "%s.%s.%s.%s%s%s %0.7Lf %llu\n", s->prefix, hostname, chart_name,
-					 dim_name, tags ? ";" : "", tags ? tags : "", x->value, t);
-		break;
-	case SEED_OPENTSDB:
-		if (collected)
-			rc = buf_sprintf(b, "put %s.%s.%s %llu %lld host=%s%s%s\n", s->prefix, chart_name,
-					 dim_name, t, x->collected, hostname, tags ? " " : "", tags ? tags : "");
-		else
-			rc = buf_sprintf(b, "put %s.%s.%s %llu %0.7Lf host=%s%s%s\n", s->prefix, chart_name,
-					 dim_name, t, x->value, hostname, tags ? " " : "", tags ? tags : "");
-		break;
-	case SEED_JSON: {
-		const char *pre = "", *post = "";
-		bool raw_tags = false;
-		if (tags != NULL && *tags != '\0') {
-			raw_tags = (*tags == '{' || *tags == '[' || *tags == '"');
-			pre = raw_tags ? "\"host_tags\":" : "\"host_tags\":\"";
-			post = raw_tags ? "," : "\",";
-		} else {
-			tags = "";
-		}
-		/* the one deviation from the seed's strings: every string is JSON-escaped
-		 * (docs/COMPAT.md, FORMATS.md §10.10) */
-		const char *raw[] = {s->prefix, hostname, tags,    c->id,    c->name, c->family,
-				     c->context, c->type, c->units, d->id, d->name};
-		enum { N = sizeof(raw) / sizeof(raw[0]) };
-		size_t at[N];
-		mxp_buf_reset(&bl->scratch);
-		for (int i = 0; i < N; i++) {
-			at[i] = bl->scratch.len;
-			int e = (i == 2 && raw_tags) ? mxp_buf_puts(&bl->scratch, raw[i])
-						     : mxp_json_put_escaped(&bl->scratch, raw[i]);
-			if (e != 0 || mxp_buf_put(&bl->scratch, "", 1) != 0)
-				return -ENOMEM;
-		}
-		const char *e[N];
-		for (int i = 0; i < N; i++)
-			e[i] = bl->scratch.data + at[i];
-		if (collected)
-			rc = buf_sprintf(b,
-					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
-					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
-					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
-					 "\"value\":%lld,\"timestamp\": %llu}\n",
-					 e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
-					 x->collected, t);
-		else
-			rc = buf_sprintf(b,
-					 "{\"prefix\":\"%s\",\"hostname\":\"%s\",%s%s%s\"chart_id\":\"%s\","
-					 "\"chart_name\":\"%s\",\"chart_family\":\"%s\",\"chart_context\": \"%s\","
-					 "\"chart_type\":\"%s\",\"units\": \"%s\",\"id\":\"%s\",\"name\":\"%s\","
-					 "\"value\":%0.7Lf,\"timestamp\": %llu}\n",
-					 e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10],
-					 x->value, t);
-		break;
-	}
-	}
+	mxp_name_copy(dim_name, s->send_names ? x->dim->name : x->dim->id);
+	const struct mxp_baseline_record r = {
+		.s = s,
+		.c = c,
+		.d = x->dim,
+		.hostname = hostname,
+		.tags = h->tags,
+		.chart_name = chart_name,
+		.dim_name = dim_name,
+		.collected = collected,
+		.collected_value = x->collected,
+		.value = x->value,
+		.t = (unsigned long long)(collected ? x->collected_t : x->value_t),
+	};
+	int rc = bl->put(bl, b, &r);
 	return rc < 0 ? rc : 1;
 }
 

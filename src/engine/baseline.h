@@ -16,13 +16,16 @@
 #include "engine/filter_cache.h"
 #include "format/buf.h"
 
+struct mxp_baseline_record;
+
 struct mxp_baseline {
 	const struct mxp_export_settings *settings;
 	struct mxp_store *store;
 	struct mxp_store_reader *reader;
 	struct mxp_filter_cache filters;
 	struct mxp_chart_reading reading;
-	int kind;                /* which of the seed's formatters settings->format names */
+	/* the seed's formatter for settings->format (graphite, opentsdb or json) */
+	int (*put)(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 	struct mxp_buf scratch;  /* JSON-escaped copies of a record's strings */
 };
 
