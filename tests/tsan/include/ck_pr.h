@@ -9,17 +9,19 @@
  * neither an access nor an ordering) or volatile accesses under
  * CK_USE_CC_BUILTINS=1 (seen as plain, racy accesses), and its fences are asm
  * or __sync_synchronize(), while TSan ignores standalone fences altogether.
- * So a correct ck_sequence seqlock or an SPSC ck_ring makes TSan report data
- * races on the data they correctly hand over.
+ * So TSan reports data races on what a correct SPSC ck_ring hands over (the
+ * slot and the object behind it), and with CK_USE_CC_BUILTINS=1 on a correct
+ * ck_sequence's counter and fields; with ck's asm it does not see the
+ * seqlock's accesses at all.
  *
- * Only the TSan build (`make tsan`) puts -I tests/tsan/include ahead of the
- * system include path, so `#include <ck_pr.h>` inside ck_sequence.h,
+ * Only the TSan build (`make tsan`) may put -I tests/tsan/include ahead of
+ * the system include path, so `#include <ck_pr.h>` inside ck_sequence.h,
  * ck_ring.h, ck_epoch.h, ck_stack.h, ... finds this file instead of ck's. No
  * release, debug or ASan build ever uses it; ck_md.h, ck_cc.h and every other
  * ck header still come from the system.
  *
- * Memory ordering, and why it hides none of mxp's bugs from TSan
- * --------------------------------------------------------------
+ * Memory ordering, and what it can and cannot hide from TSan
+ * ---------------------------------------------------------
  *  - loads  are __ATOMIC_ACQUIRE, stores are __ATOMIC_RELEASE;
  *  - every read-modify-write (cas, fas, faa, add, inc, bts, ...) is
  *    __ATOMIC_SEQ_CST;
@@ -33,21 +35,22 @@
  * not have: a functional failure seen here is real. Because TSan ignores
  * fences, it is the acquire load / release store pairs that let it see the
  * protocols:
- *  - ck_sequence: the writer's release store of the sequence and the
- *    reader's acquire load of it order the writer's critical section before
- *    the reader's retry check;
+ *  - ck_sequence: the writer's release store of the even sequence in
+ *    write_end and the reader's acquire load of it in read_begin order a
+ *    finished write before the snapshot that observes it;
  *  - ck_ring SPSC: the producer's release store of p_tail after the slot
  *    memcpy pairs with the consumer's acquire load of p_tail before its
  *    memcpy, and the consumer's release store of c_head pairs with the
  *    producer's acquire load of c_head before it reuses the slot.
- * What TSan still finds in mxp's own code: any conflicting pair of accesses
- * where at least one is a plain access (including a plain write racing with
- * a ck_pr load), and any missing hand-off through a ck_pr operation at all.
- * What it cannot find, by construction: a missing ck_pr_fence_* in mxp code
- * that does use ck_pr loads/stores, because here every such load already
- * acquires and every store already releases. Without this file TSan sees no
- * ck operation on x86-64 and could not check that either; fence placement
- * stays a review item (say what each fence orders, STYLE.md).
+ * Only ck's volatile/asm idiom is hidden. TSan still finds, in mxp's own
+ * code, any conflicting pair of accesses of which at least one is plain
+ * (including a plain write racing with a ck_pr load) and any hand-off that
+ * goes through no ck_pr operation at all. What it cannot find, by
+ * construction: a missing ck_pr_fence_* in mxp code that does use ck_pr
+ * loads and stores, because here every such load already acquires and every
+ * store already releases. Without this file TSan sees no ck operation on
+ * x86-64 and cannot check that either; fence placement stays a review item
+ * (say what each fence orders, STYLE.md).
  *
  * Signatures match ck 0.7.1's x86-64 port (plus the generic fallbacks its
  * ck_pr.h adds), so code compiles unchanged against both. The 2-word CAS and
