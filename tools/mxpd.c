@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "config/data_source.h"
 #include "config/simple_pattern.h"
 #include "engine/export_walk.h"
@@ -27,6 +28,8 @@ static const char usage_text[] =
 	"    mxpd - export a monitoring agent's metrics to time-series databases\n"
 	"\n"
 	"SYNOPSIS\n"
+	"    mxpd [-c FILE] [--synthetic HOSTS,CHARTS,DIMS] [--count N] [--quiet] [-D]\n"
+	"    mxpd --check -c FILE\n"
 	"    mxpd [--synthetic HOSTS,CHARTS,DIMS] [--type TYPE] [--data-source SOURCE]\n"
 	"         [--update-every SECONDS] [--prefix PREFIX] [--hostname NAME]\n"
 	"         [--send-charts-matching PATTERN] [--send-hosts-matching PATTERN]\n"
@@ -37,7 +40,7 @@ static const char usage_text[] =
 	"    mxpd fills mxp's metric store from a source and exports every metric, every\n"
 	"    update-every seconds, exactly as netdata's backends exporter formatted it. This\n"
 	"    version writes the records to standard output; sending them to a database over\n"
-	"    the network, and reading netdata.conf / exporting.conf, come with later releases.\n"
+	"    the network comes with a later release.\n"
 	"\n"
 	"    With no arguments it reads this machine's /proc every second (system.cpu,\n"
 	"    system.ram, system.load, net.<iface>, disk.<dev>) and prints graphite lines of\n"
@@ -48,7 +51,30 @@ static const char usage_text[] =
 	"    from the end of the previous one to now, and starts on a multiple of\n"
 	"    update-every on the monotonic clock.\n"
 	"\n"
+	"CONFIGURATION\n"
+	"    -c FILE reads netdata's own configuration, unchanged: either netdata.conf, whose\n"
+	"    [backend] section is netdata's one exporter (the rest of the file is ignored),\n"
+	"    or exporting.conf, with [exporting:global], [TYPE] sections and any number of\n"
+	"    [TYPE:NAME] instances (a key is looked up in the instance, then [TYPE], then\n"
+	"    [exporting:global], then its default). The file's sections tell which it is.\n"
+	"    Every enabled instance of type graphite, opentsdb or json is exported; its\n"
+	"    settings replace --type, --data-source, --update-every, --prefix, --hostname,\n"
+	"    --send-*-matching and --ids. An unknown key, a bad value or an enabled instance\n"
+	"    of a type this build cannot export is an error naming FILE:LINE, the section and\n"
+	"    the key; mxpd then prints every error, one per line, and does not start.\n"
+	"    docs/CONFIG.md lists every key with its default.\n"
+	"\n"
 	"OPTIONS\n"
+	"    -c, --config FILE\n"
+	"        Read netdata.conf or exporting.conf (see CONFIGURATION).\n"
+	"    --check\n"
+	"        With -c: print every instance with each key's effective value and where it\n"
+	"        came from (default, [exporting:global], type section, instance, with file\n"
+	"        and line), then the warnings and errors; exit 0 when there is no error, 1\n"
+	"        otherwise. Passwords and secret keys are never printed.\n"
+	"    -D, --foreground\n"
+	"        Stay in the foreground (mxpd always does; under systemd it runs as a simple\n"
+	"        service). Accepted for netdata's habit.\n"
 	"    --synthetic HOSTS,CHARTS,DIMS\n"
 	"        Instead of /proc, generate HOSTS x CHARTS x DIMS series with plausible\n"
 	"        values (random walks and counters), for benchmarks and demonstrations.\n"
@@ -78,7 +104,7 @@ static const char usage_text[] =
 	"    --ids\n"
 	"        Send chart and dimension ids instead of names.\n"
 	"    -n, --count N\n"
-	"        Stop after N exports. Default: run until interrupted.\n"
+	"        Stop after N rounds of exports. Default: run until interrupted.\n"
 	"    -q, --quiet\n"
 	"        Log only warnings and errors.\n"
 	"    -h, --help\n"
@@ -95,14 +121,16 @@ static const char usage_text[] =
 	"    Timestamps are seconds since the epoch. Logs go to standard error.\n"
 	"\n"
 	"EXIT STATUS\n"
-	"    0 when stopped by a signal or after --count exports; 1 on a runtime error;\n"
-	"    2 on a bad argument.\n"
+	"    0 when stopped by a signal or after --count exports, or --check found no error;\n"
+	"    1 on a configuration error or a runtime error; 2 on a bad argument.\n"
 	"\n"
 	"EXAMPLES\n"
 	"    mxpd\n"
 	"    mxpd --type json --count 3\n"
 	"    mxpd --data-source average --send-charts-matching 'system.*'\n"
-	"    mxpd --synthetic 10,100,10 --update-every 5 > /dev/null\n";
+	"    mxpd --synthetic 10,100,10 --update-every 5 > /dev/null\n"
+	"    mxpd --check -c /etc/netdata/exporting.conf\n"
+	"    mxpd -c /etc/netdata/netdata.conf --count 1\n";
 
 static atomic_int stopping; /* set by signals and by either thread */
 
@@ -119,7 +147,8 @@ struct feeder {
 	int update_every;
 };
 
-static void sleep_until_next(int64_t step_ns)
+/* Sleeps until the next multiple of step_ns on the monotonic clock; returns that time. */
+static int64_t sleep_until_next(int64_t step_ns)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -128,7 +157,20 @@ static void sleep_until_next(int64_t step_ns)
 	struct timespec until = {.tv_sec = next / 1000000000, .tv_nsec = next % 1000000000};
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR && !stopping)
 		;
+	return next;
 }
+
+/* One instance's exports: its settings, its walk, and the end of its last window. */
+struct job {
+	const char *name;
+	const char *type;
+	struct mxp_export_settings set;
+	struct mxp_walk walk;
+	time_t after;
+	long exports;
+};
+
+#define MXPD_MAX_JOBS 64
 
 /* The agent's side: collects every source on its own thread, never waiting for the
  * exporter (that is the store's promise). */
@@ -178,6 +220,7 @@ int main(int argc, char **argv)
 		OPT_CHARTS,
 		OPT_HOSTS,
 		OPT_IDS,
+		OPT_CHECK,
 	};
 	static const struct option longopts[] = {
 		{"synthetic", required_argument, NULL, OPT_SYNTHETIC},
@@ -189,6 +232,9 @@ int main(int argc, char **argv)
 		{"send-charts-matching", required_argument, NULL, OPT_CHARTS},
 		{"send-hosts-matching", required_argument, NULL, OPT_HOSTS},
 		{"ids", no_argument, NULL, OPT_IDS},
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, OPT_CHECK},
+		{"foreground", no_argument, NULL, 'D'},
 		{"count", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -208,10 +254,11 @@ int main(int argc, char **argv)
 		.update_every = 1,
 	};
 	long count = -1;
-	bool quiet = false;
+	bool quiet = false, check = false;
+	const char *conf_file = NULL;
 
 	int opt;
-	while ((opt = getopt_long(argc, argv, "t:s:u:n:qhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:Dt:s:u:n:qhV", longopts, NULL)) != -1) {
 		char *end;
 		switch (opt) {
 		case OPT_SYNTHETIC:
@@ -245,6 +292,14 @@ int main(int argc, char **argv)
 		case OPT_IDS:
 			set.send_names = false;
 			break;
+		case 'c':
+			conf_file = optarg;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case 'D':
+			break; /* mxpd always stays in the foreground */
 		case 'n':
 			errno = 0;
 			count = strtol(optarg, &end, 10);
@@ -267,31 +322,93 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad_arg("unexpected argument '%s'", argv[optind]);
-	set.format = mxp_format_find(type);
-	if (set.format == NULL)
-		return bad_arg("unknown type '%s' (graphite, opentsdb or json)", type);
 	unsigned nh = 0, nc = 0, nd = 0;
 	if (synthetic != NULL && mxp_synthetic_parse(synthetic, &nh, &nc, &nd) != 0)
 		return bad_arg("invalid --synthetic '%s' (HOSTS,CHARTS,DIMS, each at least 1)", synthetic);
+	if (check && conf_file == NULL)
+		return bad_arg("%s needs a configuration file: mxpd --check -c FILE", "--check");
 
 	mxp_log_configure(NULL, NULL, quiet ? MXP_LOG_WARNING : MXP_LOG_INFO);
 
-	struct mxp_pattern *charts = NULL, *hosts = NULL;
-	if (mxp_pattern_create(charts_pattern, &charts) != 0 || mxp_pattern_create(hosts_pattern, &hosts) != 0) {
-		fprintf(stderr, "mxpd: out of memory\n");
-		return 1;
+	struct mxp_conf *conf = NULL;
+	if (conf_file != NULL) {
+		conf = mxp_conf_load(conf_file);
+		if (conf == NULL) {
+			fprintf(stderr, "mxpd: out of memory\n");
+			return 1;
+		}
+		if (check) {
+			mxp_conf_print(conf, stdout);
+			for (size_t i = 0; i < conf->nwarnings; i++)
+				printf("warning: %s\n", conf->warnings[i]);
+			for (size_t i = 0; i < conf->nerrors; i++)
+				printf("error: %s\n", conf->errors[i]);
+			printf("%s: %zu error%s, %zu warning%s\n", conf->file, conf->nerrors, conf->nerrors == 1 ? "" : "s",
+			       conf->nwarnings, conf->nwarnings == 1 ? "" : "s");
+			int check_rc = conf->nerrors ? 1 : 0;
+			mxp_conf_free(conf);
+			return check_rc;
+		}
+		for (size_t i = 0; i < conf->nwarnings; i++)
+			mxp_log(MXP_LOG_WARNING, "%s", conf->warnings[i]);
+		if (conf->nerrors != 0) {
+			/* one line per error, then refuse: a half-understood config exports wrongly */
+			for (size_t i = 0; i < conf->nerrors; i++)
+				fprintf(stderr, "mxpd: %s\n", conf->errors[i]);
+			fprintf(stderr, "mxpd: not starting: %zu error%s in %s (mxpd --check -c %s lists every setting)\n",
+				conf->nerrors, conf->nerrors == 1 ? "" : "s", conf->file, conf->file);
+			mxp_conf_free(conf);
+			return 1;
+		}
 	}
-	if (charts == NULL)
-		mxp_log(MXP_LOG_WARNING, "--send-charts-matching is empty: nothing will be exported (as netdata)");
-	set.charts = charts;
-	set.hosts = hosts;
+
+	/* the export jobs: one from the command line, or one per enabled instance */
+	struct job jobs[MXPD_MAX_JOBS];
+	size_t njobs = 0;
+	struct mxp_pattern *charts = NULL, *hosts = NULL;
+	if (conf == NULL) {
+		set.format = mxp_format_find(type);
+		if (set.format == NULL)
+			return bad_arg("unknown type '%s' (graphite, opentsdb or json)", type);
+		if (mxp_pattern_create(charts_pattern, &charts) != 0 || mxp_pattern_create(hosts_pattern, &hosts) != 0) {
+			fprintf(stderr, "mxpd: out of memory\n");
+			return 1;
+		}
+		if (charts == NULL)
+			mxp_log(MXP_LOG_WARNING, "--send-charts-matching is empty: nothing will be exported (as netdata)");
+		set.charts = charts;
+		set.hosts = hosts;
+		jobs[njobs++] = (struct job){.name = "command line", .type = type, .set = set};
+	} else {
+		for (size_t i = 0; i < conf->ninstances && njobs < MXPD_MAX_JOBS; i++) {
+			const struct mxp_instance_conf *ic = &conf->instances[i];
+			if (!ic->enabled)
+				continue;
+			struct mxp_export_settings is = {
+				.format = mxp_format_find(ic->type),
+				.source = ic->source,
+				.prefix = ic->set[MXP_KEY_PREFIX].value,
+				.hostname = ic->set[MXP_KEY_HOSTNAME].value,
+				.send_names = ic->send_names,
+				.update_every = ic->update_every,
+				.charts = ic->charts,
+				.hosts = ic->hosts,
+			};
+			jobs[njobs++] = (struct job){.name = ic->name, .type = ic->type, .set = is};
+		}
+		if (njobs == 0)
+			mxp_log(MXP_LOG_WARNING, "%s: no instance is enabled: nothing to export", conf->file);
+		else
+			mxp_log(MXP_LOG_INFO, "%zu instance%s from %s; until mxp sends over the network, their records go "
+					      "to standard output",
+				njobs, njobs == 1 ? "" : "s", conf->file);
+	}
 
 	int rc = 1;
 	struct mxp_store *store = mxp_store_new(NULL);
 	struct feeder feeder = {.update_every = 1};
 	struct mxp_buf out = {0};
-	struct mxp_walk walk;
-	bool walk_ready = false;
+	size_t ready = 0;
 	if (store == NULL)
 		goto done;
 
@@ -310,66 +427,83 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (mxp_walk_init(&walk, store, &set) != 0)
-		goto done;
-	walk_ready = true;
+	time_t start = time(NULL);
+	for (; ready < njobs; ready++) {
+		if (mxp_walk_init(&jobs[ready].walk, store, &jobs[ready].set) != 0)
+			goto done;
+		jobs[ready].after = start;
+		const struct mxp_export_settings *js = &jobs[ready].set;
+		if (synthetic != NULL)
+			mxp_log(MXP_LOG_INFO, "[%s] exporting %zu synthetic series (%u hosts x %u charts x %u dims) %s, "
+					      "every %d s, as %s lines on standard output",
+				jobs[ready].name, mxp_synthetic_series(feeder.synthetic), nh, nc, nd,
+				mxp_source_name(js->source), js->update_every, jobs[ready].type);
+		else
+			mxp_log(MXP_LOG_INFO, "[%s] exporting %zu charts of this machine (%s) %s, every %d s, as %s lines "
+					      "on standard output; Ctrl-C stops",
+				jobs[ready].name, mxp_proc_source_charts(feeder.proc), js->hostname,
+				mxp_source_name(js->source), js->update_every, jobs[ready].type);
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (synthetic != NULL)
-		mxp_log(MXP_LOG_INFO, "exporting %zu synthetic series (%u hosts x %u charts x %u dims) %s, every %d s, "
-				      "as %s lines on standard output",
-			mxp_synthetic_series(feeder.synthetic), nh, nc, nd, mxp_source_name(set.source),
-			set.update_every, type);
-	else
-		mxp_log(MXP_LOG_INFO, "exporting %zu charts of this machine (%s) %s, every %d s, as %s lines on "
-				      "standard output; Ctrl-C stops",
-			mxp_proc_source_charts(feeder.proc), set.hostname, mxp_source_name(set.source),
-			set.update_every, type);
-
-	time_t after = time(NULL);
 	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
 		goto done;
 
 	rc = 0;
-	for (long n = 0; !stopping && (count < 0 || n < count); n++) {
-		sleep_until_next((int64_t)set.update_every * 1000000000);
+	long rounds = 0;
+	while (!stopping && (count < 0 || rounds < count) && njobs > 0) {
+		/* the seed's schedule: each instance wakes on multiples of its update every on
+		 * the monotonic clock; a one-second tick serves them all */
+		int64_t mono = sleep_until_next(1000000000) / 1000000000;
 		if (stopping)
 			break;
-		time_t before = time(NULL);
-		struct timespec t0;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		mxp_buf_reset(&out);
-		long records = mxp_walk_export(&walk, after, before, &out);
-		after = before;
-		if (records < 0) {
-			mxp_log(MXP_LOG_ERROR, "out of memory formatting an export; stopping");
-			rc = 1;
+		bool exported = false;
+		for (size_t j = 0; j < njobs && rc == 0; j++) {
+			struct job *jb = &jobs[j];
+			if (mono % jb->set.update_every != 0)
+				continue;
+			time_t before = time(NULL);
+			struct timespec t0;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			mxp_buf_reset(&out);
+			long records = mxp_walk_export(&jb->walk, jb->after, before, &out);
+			jb->after = before;
+			exported = true;
+			if (records < 0) {
+				mxp_log(MXP_LOG_ERROR, "out of memory formatting an export; stopping");
+				rc = 1;
+				break;
+			}
+			if (out.len > 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
+				if (errno != EPIPE)
+					mxp_log(MXP_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
+				stopping = 1; /* the reader went away: a normal end for `mxpd | head` */
+				break;
+			}
+			if (synthetic != NULL)
+				mxp_log(MXP_LOG_INFO, "[%s] export %ld: %ld records, %zu bytes in %.1f ms", jb->name,
+					++jb->exports, records, out.len, elapsed_ms(&t0));
+		}
+		if (rc != 0)
 			break;
-		}
-		if (out.len > 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
-			if (errno != EPIPE)
-				mxp_log(MXP_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
-			break; /* the reader went away: a normal end for `mxpd | head` */
-		}
-		if (synthetic != NULL)
-			mxp_log(MXP_LOG_INFO, "export %ld: %ld records, %zu bytes in %.1f ms", n + 1, records, out.len,
-				elapsed_ms(&t0));
+		rounds += exported;
 	}
 	stopping = 1;
 	pthread_join(feeder.thread, NULL);
 
 done:
-	if (walk_ready)
-		mxp_walk_fini(&walk);
+	for (size_t j = 0; j < ready; j++)
+		mxp_walk_fini(&jobs[j].walk);
 	mxp_proc_source_free(feeder.proc);
 	mxp_synthetic_free(feeder.synthetic);
 	mxp_store_free(store);
 	mxp_buf_free(&out);
 	mxp_pattern_free(charts);
 	mxp_pattern_free(hosts);
+	mxp_conf_free(conf);
 	return rc;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # mxpd end to end: what `make run` shows a user, and how mxpd answers bad arguments.
-#   test_mxpd.sh PATH/TO/mxpd
+#   test_mxpd.sh PATH/TO/mxpd FIXTURES_DIR
 # Ends with "N passed, N failed".
 set -u
 mxpd=$1
+fixtures=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -60,6 +61,27 @@ for args in "--type nope" "--data-source avg" "--update-every 0" "--synthetic 0,
 	check "'$args' exits 2" test "$rc" -eq 2
 	check "'$args' says why" grep -q "^mxpd: " "$tmp/bad"
 done
+
+# Configuration: --check on netdata's stock-like exporting.conf, and on errors.
+"$mxpd" --check -c "$fixtures/exporting-stock-uncommented.conf" >"$tmp/check" 2>&1
+rc=$?
+check "--check of the stock file exits 0" test "$rc" -eq 0
+check "--check lists the instances" grep -q "^\[graphite:my_graphite_instance\] type graphite, disabled" "$tmp/check"
+check "--check says where a value came from" grep -Eq "^    prefix +=.*instance, .*exporting-stock-uncommented.conf:[0-9]+$" "$tmp/check"
+check "--check hides secrets" bash -c "! grep -q my_aws_secret_access_key '$tmp/check'"
+printf '[graphite:a]\n    enabled = yes\n    data sorce = sum\n' >"$tmp/bad.conf"
+"$mxpd" --check -c "$tmp/bad.conf" >"$tmp/check" 2>&1
+rc=$?
+check "--check of a bad key exits 1" test "$rc" -eq 1
+check "the error names FILE:LINE and the key" grep -qF "error: $tmp/bad.conf:3: [graphite:a] data sorce: unknown key (did you mean 'data source'?)" "$tmp/check"
+"$mxpd" -c "$tmp/bad.conf" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "mxpd refuses to start on a config error" test "$rc" -eq 1
+check "and says why in one line" grep -qF "mxpd: $tmp/bad.conf:3: [graphite:a] data sorce: unknown key" "$tmp/err"
+printf '[backend]\n    enabled = yes\n    type = json\n    update every = 1\n    prefix = nd\n    data source = raw\n    send charts matching = system.load\n' >"$tmp/netdata.conf"
+"$mxpd" -c "$tmp/netdata.conf" --count 1 >"$tmp/out" 2>/dev/null
+check "netdata.conf [backend] drives the export" grep -q '^{"prefix":"nd",.*"chart_id":"system.load"' "$tmp/out"
+check "--check without -c is refused" bash -c "'$mxpd' --check >/dev/null 2>&1; test \$? -eq 2"
 
 "$mxpd" --help >"$tmp/help"
 check "--help has the man-page sections" grep -q "^EXIT STATUS" "$tmp/help"

@@ -1,0 +1,401 @@
+/* test_config.c — netdata.conf [backend] and exporting.conf: defaults, aliases, lookup
+ * order, and every error with its exact message. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/destination.h"
+#include "config/simple_pattern.h"
+
+static struct mxp_conf *load(const char *text)
+{
+	struct mxp_conf *c = mxp_conf_load_string("test.conf", text, NULL);
+	cr_assert_not_null(c);
+	return c;
+}
+
+static const struct mxp_instance_conf *instance(const struct mxp_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->ninstances; i++)
+		if (strcmp(c->instances[i].name, name) == 0)
+			return &c->instances[i];
+	cr_assert_fail("no instance %s", name);
+	return NULL;
+}
+
+static void assert_errors(const struct mxp_conf *c, size_t n, const char *const *expected)
+{
+	for (size_t i = 0; i < c->nerrors && i < n; i++)
+		cr_expect_str_eq(c->errors[i], expected[i]);
+	cr_assert_eq(c->nerrors, n, "%zu errors, expected %zu; first: %s", c->nerrors, n,
+		     c->nerrors ? c->errors[0] : "-");
+}
+
+static void assert_no_errors(const struct mxp_conf *c)
+{
+	cr_assert_eq(c->nerrors, 0, "unexpected error: %s", c->nerrors ? c->errors[0] : "");
+}
+
+Test(config, exporting_instance_defaults)
+{
+	struct mxp_conf *c = load("[graphite:a]\nenabled = yes\n");
+	assert_no_errors(c);
+	cr_assert_not(c->is_netdata_conf);
+	cr_assert_eq(c->ninstances, 1);
+	const struct mxp_instance_conf *ic = instance(c, "graphite:a");
+	cr_assert_str_eq(ic->type, "graphite");
+	cr_assert(ic->enabled);
+	cr_assert_str_eq(ic->set[MXP_KEY_DESTINATION].value, "localhost");
+	cr_assert_str_eq(ic->set[MXP_KEY_PREFIX].value, "netdata");
+	cr_assert_str_eq(ic->set[MXP_KEY_DATA_SOURCE].value, "average");
+	cr_assert_eq(ic->source, MXP_SOURCE_AVERAGE);
+	cr_assert_eq(ic->update_every, 10);
+	cr_assert_eq(ic->buffer_on_failures, 10);
+	cr_assert_eq(ic->timeout_ms, 20000, "update every x 2 x 1000");
+	cr_assert_str_eq(ic->set[MXP_KEY_TIMEOUT_MS].value, "20000");
+	cr_assert(ic->send_names);
+	cr_assert(ic->send_configured_labels);
+	cr_assert_not(ic->send_automatic_labels);
+	cr_assert_str_eq(ic->set[MXP_KEY_SEND_HOSTS_MATCHING].value, "localhost *");
+	cr_assert_str_eq(ic->set[MXP_KEY_SEND_CHARTS_MATCHING].value, "*");
+	cr_assert_str_eq(ic->set[MXP_KEY_REMOTE_WRITE_URL_PATH].value, "/receive");
+	cr_assert(mxp_pattern_matches(ic->charts, "system.cpu"));
+	cr_assert(mxp_pattern_matches(ic->hosts, "localhost"));
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	cr_assert_str_eq(ic->set[MXP_KEY_HOSTNAME].value, host, "hostname defaults to this machine's");
+	for (int k = 0; k < MXP_KEY_COUNT; k++)
+		cr_assert_eq(ic->set[k].origin, MXP_FROM_DEFAULT + (k == MXP_KEY_ENABLED ? 3 : 0), "%s",
+			     mxp_conf_key_name(k));
+	mxp_conf_free(c);
+}
+
+Test(config, timeout_follows_update_every_and_falls_back_below_1)
+{
+	struct mxp_conf *c = load("[json:a]\nupdate every = 3\n[json:b]\ntimeout ms = 0\nupdate every = 2\n");
+	assert_no_errors(c);
+	cr_assert_eq(instance(c, "json:a")->timeout_ms, 6000);
+	cr_assert_eq(instance(c, "json:b")->timeout_ms, 4000);
+	cr_assert_eq(c->nwarnings, 1);
+	cr_assert_str_eq(c->warnings[0], "test.conf:4: [json:b] timeout ms: invalid timeout 0 ms given, assuming 4000 ms");
+	mxp_conf_free(c);
+}
+
+Test(config, lookup_order_instance_type_global_default)
+{
+	struct mxp_conf *c = load("[exporting:global]\n"
+				  "prefix = g\n"
+				  "update every = 5\n"
+				  "hostname = gh\n"
+				  "[graphite]\n"
+				  "prefix = t\n"
+				  "update every = 7\n"
+				  "[graphite:one]\n"
+				  "prefix = i\n"
+				  "[graphite:two]\n"
+				  "enabled = yes\n"
+				  "[json:three]\n"
+				  "enabled = yes\n");
+	assert_no_errors(c);
+	const struct mxp_instance_conf *one = instance(c, "graphite:one"), *two = instance(c, "graphite:two"),
+				       *three = instance(c, "json:three");
+	cr_assert_str_eq(one->set[MXP_KEY_PREFIX].value, "i");
+	cr_assert_eq(one->set[MXP_KEY_PREFIX].origin, MXP_FROM_INSTANCE);
+	cr_assert_eq(one->set[MXP_KEY_PREFIX].line, 9);
+	cr_assert_str_eq(two->set[MXP_KEY_PREFIX].value, "t");
+	cr_assert_eq(two->set[MXP_KEY_PREFIX].origin, MXP_FROM_TYPE);
+	cr_assert_eq(two->update_every, 7);
+	cr_assert_str_eq(three->set[MXP_KEY_PREFIX].value, "g");
+	cr_assert_eq(three->set[MXP_KEY_PREFIX].origin, MXP_FROM_GLOBAL);
+	cr_assert_eq(three->update_every, 5);
+	cr_assert_str_eq(three->set[MXP_KEY_HOSTNAME].value, "gh");
+	cr_assert_eq(three->set[MXP_KEY_DESTINATION].origin, MXP_FROM_DEFAULT);
+	cr_assert_eq(three->timeout_ms, 10000, "the default timeout follows the inherited update every");
+	mxp_conf_free(c);
+}
+
+Test(config, order_does_not_matter_for_precedence)
+{
+	/* the instance comes first in the file, the type section after: instance still wins */
+	struct mxp_conf *c = load("[opentsdb:x]\nprefix = mine\n[opentsdb]\nprefix = theirs\n");
+	assert_no_errors(c);
+	cr_assert_str_eq(instance(c, "opentsdb:x")->set[MXP_KEY_PREFIX].value, "mine");
+	mxp_conf_free(c);
+}
+
+Test(config, booleans_as_netdata)
+{
+	const char *yes[] = {"yes", "YES", "true", "on", "1", "auto", "on demand"};
+	const char *no[] = {"no", "false", "Off", "0"};
+	char text[128];
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(text, sizeof(text), "[json:a]\nsend names instead of ids = %s\n", yes[i]);
+		struct mxp_conf *c = load(text);
+		assert_no_errors(c);
+		cr_assert(c->instances[0].send_names, "%s", yes[i]);
+		mxp_conf_free(c);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "[json:a]\nsend names instead of ids = %s\n", no[i]);
+		struct mxp_conf *c = load(text);
+		assert_no_errors(c);
+		cr_assert_not(c->instances[0].send_names, "%s", no[i]);
+		mxp_conf_free(c);
+	}
+}
+
+Test(config, every_error_names_file_line_section_key)
+{
+	struct mxp_conf *c = load("[exporting:global]\n"
+				  "update evry = 5\n"
+				  "[graphite:a]\n"
+				  "enabled = maybe\n"
+				  "update every = 0\n"
+				  "buffer on failures = ten\n"
+				  "data source = avg\n"
+				  "timeout ms = 0x10\n"
+				  "destinaton = x\n"
+				  "frobnicate = 1\n"
+				  "type = json\n"
+				  "[graphit:b]\n"
+				  "[json:a]\n");
+	static const char *const expected[] = {
+		"test.conf:2: [exporting:global] update evry: unknown key (did you mean 'update every'?)",
+		"test.conf:9: [graphite:a] destinaton: unknown key (did you mean 'destination'?)",
+		"test.conf:10: [graphite:a] frobnicate: unknown key",
+		"test.conf:11: [graphite:a] type: not a key of an instance",
+	};
+	/* section errors come first (pass 1), then keys (pass 2), then values per instance */
+	cr_assert_geq(c->nerrors, 1);
+	cr_assert_str_eq(c->errors[0], "test.conf:12: [graphit:b]: unknown section: not [exporting:global], a type or "
+				       "TYPE:NAME (did you mean 'graphite'?)");
+	cr_assert_str_eq(c->errors[1], "test.conf:13: [json:a]: instance name 'a' is already used by [graphite:a] at "
+				       "line 3");
+	for (size_t i = 0; i < 4; i++)
+		cr_expect_str_eq(c->errors[2 + i], expected[i]);
+	static const char *const value_errors[] = {
+		"test.conf:4: [graphite:a] enabled: 'maybe' is not a boolean (yes/no, true/false, on/off, 1/0)",
+		"test.conf:5: [graphite:a] update every: 0 is out of range (1 to 86400 seconds)",
+		"test.conf:6: [graphite:a] buffer on failures: 'ten' is not a whole number",
+		"test.conf:7: [graphite:a] data source: 'avg' is not a data source (as collected, average or sum)",
+		"test.conf:8: [graphite:a] timeout ms: '0x10' is not a whole number",
+	};
+	cr_assert_eq(c->nerrors, 6 + 5, "%zu errors", c->nerrors);
+	for (size_t v = 0; v < 5; v++) {
+		bool seen = false;
+		for (size_t i = 6; i < c->nerrors; i++)
+			seen |= strcmp(c->errors[i], value_errors[v]) == 0;
+		cr_expect(seen, "missing: %s", value_errors[v]);
+	}
+
+	mxp_conf_free(c);
+}
+
+Test(config, malformed_lines)
+{
+	struct mxp_conf *c = load("[graphite:a]\nenabled yes\n");
+	static const char *const e1[] = {"test.conf:2: expected 'key = value' or '[section]', found 'enabled yes'"};
+	assert_errors(c, 1, e1);
+	mxp_conf_free(c);
+	c = load("[graphite:a\n");
+	static const char *const e2[] = {"test.conf:1: section header without ']': '[graphite:a'"};
+	assert_errors(c, 1, e2);
+	mxp_conf_free(c);
+	c = load("prefix = x\n[graphite:a]\n");
+	static const char *const e3[] = {"test.conf:1: prefix: a key outside any section"};
+	assert_errors(c, 1, e3);
+	mxp_conf_free(c);
+}
+
+Test(config, types_that_this_build_lacks_and_pubsub)
+{
+	struct mxp_conf *c = load("[kinesis:k]\nenabled = yes\n[mongodb:m]\nenabled = no\n"
+				  "[pubsub:p]\nenabled = yes\nproject id = x\n[prometheus:exporter]\nprefix = x\n");
+	static const char *const e[] = {
+		"test.conf:5: [pubsub:p]: the pubsub connector is not supported by mxp (the seed had none); disable "
+		"this instance",
+		"test.conf:1: [kinesis:k] type 'kinesis' is not available in this build of mxp (yet): disable the "
+		"instance or use graphite, opentsdb or json",
+	};
+	assert_errors(c, 2, e);
+	cr_assert_eq(c->ninstances, 2, "the disabled mongodb instance loads");
+	cr_assert_eq(c->nwarnings, 1);
+	cr_assert_str_eq(c->warnings[0], "test.conf:8: [prometheus:exporter] is netdata's scrape endpoint; mxp ignores it");
+	mxp_conf_free(c);
+}
+
+Test(config, every_exporting_type)
+{
+	const char *t[] = {"graphite",          "graphite:http",  "graphite:https",
+			   "opentsdb",          "opentsdb:telnet", "opentsdb:http", "opentsdb:https",
+			   "json",              "json:http",      "json:https",
+			   "prometheus_remote_write", "prometheus_remote_write:http",
+			   "prometheus_remote_write:https", "kinesis", "mongodb"};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "[%s:inst]\ndestination = h\n", t[i]);
+		struct mxp_conf *c = load(text);
+		assert_no_errors(c);
+		cr_assert_eq(c->ninstances, 1, "%s", t[i]);
+		cr_assert_str_eq(c->instances[0].type, t[i]);
+		mxp_conf_free(c);
+	}
+}
+
+Test(config, netdata_conf_backend)
+{
+	struct mxp_conf *c = load("[global]\n"
+				  "    hostname = ignored-here\n"
+				  "    memory mode = ram\n"
+				  "[backend]\n"
+				  "    enabled = yes\n"
+				  "    type = opentsdb:telnet\n"
+				  "    destination = tcp:10.0.0.1:4242 localhost\n"
+				  "    data source = as collected\n"
+				  "    prefix = pfx\n"
+				  "    hostname = myhost\n"
+				  "    update every = 2\n"
+				  "    send charts matching = system.* !*\n"
+				  "    opentsdb host tags = env=prod\n"
+				  "[web]\n"
+				  "    bind to = *\n");
+	assert_no_errors(c);
+	cr_assert(c->is_netdata_conf);
+	cr_assert_eq(c->ninstances, 1);
+	const struct mxp_instance_conf *ic = instance(c, "backend");
+	cr_assert_str_eq(ic->type, "opentsdb:telnet");
+	cr_assert(ic->enabled);
+	cr_assert_eq(ic->source, MXP_SOURCE_AS_COLLECTED);
+	cr_assert_eq(ic->update_every, 2);
+	cr_assert_eq(ic->timeout_ms, 4000);
+	cr_assert_str_eq(ic->set[MXP_KEY_HOST_TAGS].value, "env=prod", "the old key is moved, as netdata did");
+	cr_assert_str_eq(ic->set[MXP_KEY_HOSTNAME].value, "myhost");
+	cr_assert_eq(ic->set[MXP_KEY_PREFIX].line, 9);
+	mxp_conf_free(c);
+}
+
+Test(config, netdata_conf_types_and_errors)
+{
+	const char *aliases[] = {"graphite", "graphite:plaintext", "opentsdb", "opentsdb:telnet", "opentsdb:http",
+				 "opentsdb:https", "json", "json:plaintext", "prometheus_remote_write", "kinesis",
+				 "kinesis:plaintext", "mongodb", "mongodb:plaintext"};
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		char text[128];
+		snprintf(text, sizeof(text), "[backend]\ntype = %s\n", aliases[i]);
+		struct mxp_conf *c = load(text);
+		assert_no_errors(c);
+		cr_assert_str_eq(c->instances[0].type, aliases[i]);
+		mxp_conf_free(c);
+	}
+	struct mxp_conf *c = load("[backend]\ntype = grafite\nsend names = yes\nusername = u\n");
+	static const char *const e[] = {
+		"test.conf:3: [backend] send names: unknown key (did you mean 'send names instead of ids'?)",
+		"test.conf:4: [backend] username: not a key of netdata.conf [backend]",
+		"test.conf:2: [backend] type: unknown backend type 'grafite' (did you mean 'graphite'?)",
+	};
+	assert_errors(c, 3, e);
+	mxp_conf_free(c);
+
+	c = load("[global]\nx = y\n");
+	assert_no_errors(c);
+	cr_assert_eq(c->ninstances, 1, "no [backend]: the seed's defaults, disabled");
+	cr_assert_not(c->instances[0].enabled);
+	cr_assert_str_eq(c->instances[0].type, "graphite");
+	mxp_conf_free(c);
+}
+
+Test(config, lines_longer_than_inih_allows)
+{
+	char text[4096] = "[graphite:a]\nsend charts matching = ";
+	for (int i = 0; i < 100; i++)
+		strcat(text, "chart.x* ");
+	strcat(text, "system.*\n");
+	struct mxp_conf *c = load(text);
+	assert_no_errors(c);
+	cr_assert(mxp_pattern_matches(c->instances[0].charts, "system.cpu"), "the end of a 900-byte line is kept");
+	mxp_conf_free(c);
+}
+
+Test(config, empty_patterns_as_the_seed)
+{
+	struct mxp_conf *c = load("[graphite:a]\nsend charts matching =\nsend hosts matching =\n");
+	assert_no_errors(c);
+	cr_assert_null(c->instances[0].charts, "an empty charts list matches nothing");
+	cr_assert_null(c->instances[0].hosts, "an empty hosts list means every host");
+	cr_assert_eq(c->nwarnings, 1);
+	cr_assert_str_eq(c->warnings[0], "test.conf:2: [graphite:a] send charts matching: empty: this instance exports "
+					 "nothing (as netdata)");
+	mxp_conf_free(c);
+}
+
+static void load_fixture(const char *name, size_t expect_instances)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", MXP_FIXTURES, name);
+	struct mxp_conf *c = mxp_conf_load(path);
+	cr_assert_not_null(c);
+	assert_no_errors(c);
+	cr_assert_eq(c->ninstances, expect_instances, "%s: %zu instances", name, c->ninstances);
+	mxp_conf_free(c);
+}
+
+Test(config, stock_exporting_conf_loads_unchanged)
+{
+	load_fixture("exporting-stock-commented.conf", 0);
+	load_fixture("exporting-stock-uncommented.conf", 4);
+}
+
+Test(config, missing_file)
+{
+	struct mxp_conf *c = mxp_conf_load("/nonexistent/exporting.conf");
+	cr_assert_eq(c->nerrors, 1);
+	cr_assert_str_eq(c->errors[0], "/nonexistent/exporting.conf: cannot open: No such file or directory");
+	mxp_conf_free(c);
+}
+
+Test(config, secrets_are_not_printed)
+{
+	struct mxp_conf *c = load("[kinesis:k]\naws_secret_access_key = SECRETKEY123\naws_access_key_id = AKID\n"
+				  "[graphite:g]\npassword = hunter2\nusername = me\n");
+	assert_no_errors(c);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	mxp_conf_print(c, f);
+	fclose(f);
+	cr_assert_null(strstr(out, "SECRETKEY123"));
+	cr_assert_null(strstr(out, "hunter2"));
+	cr_assert_not_null(strstr(out, "AKID"));
+	cr_assert_not_null(strstr(out, "(set, not shown)"));
+	cr_assert_not_null(strstr(out, "[graphite:g] type graphite, disabled"));
+	free(out);
+	mxp_conf_free(c);
+}
+
+Test(config, destinations_checked_with_the_types_default_port)
+{
+	struct mxp_conf *c = load("[graphite:a]\ndestination = tcp:10.0.0.1 [::1]:2004\n"
+				  "[opentsdb:b]\ndestination = h\n"
+				  "[json:c]\ndestination = host:99999\n"
+				  "[prometheus_remote_write:d]\nenabled = no\ndestination = localhost\n"
+				  "[kinesis:e]\ndestination = us-east-1\n");
+	static const char *const e[] = {"test.conf:6: [json:c] destination: entry 1 'host:99999': port 99999 is "
+					"out of range (1-65535)"};
+	assert_errors(c, 1, e);
+	const struct mxp_instance_conf *a = instance(c, "graphite:a");
+	cr_assert_eq(a->ndestinations, 2);
+	cr_assert_str_eq(a->destinations[0].host, "10.0.0.1");
+	cr_assert_str_eq(a->destinations[0].port, "2003", "graphite's default port");
+	cr_assert_str_eq(a->destinations[1].port, "2004");
+	cr_assert_str_eq(instance(c, "opentsdb:b")->destinations[0].port, "4242");
+	cr_assert_null(instance(c, "kinesis:e")->destinations, "kinesis: the destination is the region");
+	mxp_conf_free(c);
+
+	c = load("[prometheus_remote_write:d]\nenabled = yes\ndestination = localhost\n");
+	cr_assert_geq(c->nerrors, 1);
+	cr_assert_str_eq(c->errors[0], "test.conf:3: [prometheus_remote_write:d] destination: entry 1 'localhost': no "
+				       "port given, and this backend type has no default port");
+	mxp_conf_free(c);
+}
