@@ -10,94 +10,11 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/companion.h"
+#include "config/config_keys.h"
 #include "config/destination.h"
 #include "config/ini.h"
 #include "config/simple_pattern.h"
-
-/* Which files and sections a key may appear in. */
-#define IN_BACKEND 1u  /* netdata.conf [backend] */
-#define IN_INSTANCE 2u /* exporting.conf [TYPE:NAME] and [TYPE] */
-#define IN_GLOBAL 4u   /* exporting.conf [exporting:global] */
-
-enum key_kind { K_BOOL, K_INT, K_STRING, K_SOURCE, K_PATTERN, K_TYPE };
-
-static const struct key_def {
-	const char *name;
-	const char *def;           /* NULL: computed (hostname, timeout ms) */
-	enum key_kind kind;
-	unsigned where;
-	bool secret;
-} keys[MXP_KEY_COUNT] = {
-	[MXP_KEY_ENABLED] = {"enabled", "no", K_BOOL, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_TYPE] = {"type", "graphite", K_TYPE, IN_BACKEND, false},
-	[MXP_KEY_DESTINATION] = {"destination", "localhost", K_STRING, IN_BACKEND | IN_INSTANCE, false},
-	[MXP_KEY_USERNAME] = {"username", "", K_STRING, IN_INSTANCE, false},
-	[MXP_KEY_PASSWORD] = {"password", "", K_STRING, IN_INSTANCE, true},
-	[MXP_KEY_DATA_SOURCE] = {"data source", "average", K_SOURCE, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_HOSTNAME] = {"hostname", NULL, K_STRING, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_PREFIX] = {"prefix", "netdata", K_STRING, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_UPDATE_EVERY] = {"update every", "10", K_INT, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_BUFFER_ON_FAILURES] = {"buffer on failures", "10", K_INT, IN_BACKEND | IN_INSTANCE | IN_GLOBAL,
-					false},
-	[MXP_KEY_TIMEOUT_MS] = {"timeout ms", NULL, K_INT, IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_HOSTS_MATCHING] = {"send hosts matching", "localhost *", K_PATTERN,
-					 IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_CHARTS_MATCHING] = {"send charts matching", "*", K_PATTERN,
-					  IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_NAMES_INSTEAD_OF_IDS] = {"send names instead of ids", "yes", K_BOOL,
-					       IN_BACKEND | IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_CONFIGURED_LABELS] = {"send configured labels", "yes", K_BOOL, IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_AUTOMATIC_LABELS] = {"send automatic labels", "no", K_BOOL, IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_SEND_VARIABLES] = {"send variables", "no", K_BOOL, IN_INSTANCE | IN_GLOBAL, false},
-	[MXP_KEY_REMOTE_WRITE_URL_PATH] = {"remote write URL path", "/receive", K_STRING, IN_BACKEND | IN_INSTANCE,
-					   false},
-	[MXP_KEY_STREAM_NAME] = {"stream name", "", K_STRING, IN_INSTANCE, false},
-	[MXP_KEY_AWS_ACCESS_KEY_ID] = {"aws_access_key_id", "", K_STRING, IN_INSTANCE, false},
-	[MXP_KEY_AWS_SECRET_ACCESS_KEY] = {"aws_secret_access_key", "", K_STRING, IN_INSTANCE, true},
-	[MXP_KEY_DATABASE] = {"database", "", K_STRING, IN_INSTANCE, false},
-	[MXP_KEY_COLLECTION] = {"collection", "", K_STRING, IN_INSTANCE, false},
-	[MXP_KEY_HOST_TAGS] = {"host tags", "", K_STRING, IN_BACKEND, false},
-	[MXP_KEY_FORMATTER_THREADS] = {"formatter threads", "0", K_INT, IN_BACKEND | IN_GLOBAL, false},
-};
-
-/* Every type of both files; `available` says whether this build can export it. */
-static const struct type_def {
-	const char *name;
-	bool in_netdata_conf;      /* a `type` value of the seed's [backend] */
-	bool in_exporting_conf;    /* a [TYPE:NAME] of exporting.conf */
-	bool available;
-	/* the port a destination without one gets (FORMATS.md §1.2); "" none (remote
-	 * write: the seed's 0 was a bug); NULL: destination is not a server list
-	 * (kinesis: the region; mongodb: unused) */
-	const char *default_port;
-} types[] = {
-	{"graphite", true, true, true, "2003"},
-	{"graphite:plaintext", true, false, true, "2003"},
-	{"graphite:http", false, true, false, "2003"},
-	{"graphite:https", false, true, false, "2003"},
-	{"opentsdb", true, true, true, "4242"},
-	{"opentsdb:telnet", true, true, true, "4242"},
-	{"opentsdb:http", true, true, false, "4242"},
-	{"opentsdb:https", true, true, false, "4242"},
-	{"json", true, true, true, "5448"},
-	{"json:plaintext", true, false, true, "5448"},
-	{"json:http", false, true, false, "5448"},
-	{"json:https", false, true, false, "5448"},
-	{"prometheus_remote_write", true, true, false, ""},
-	{"prometheus_remote_write:http", false, true, false, ""},
-	{"prometheus_remote_write:https", false, true, false, ""},
-	{"kinesis", true, true, false, NULL},
-	{"kinesis:plaintext", true, false, false, NULL},
-	{"mongodb", true, true, false, NULL},
-	{"mongodb:plaintext", true, false, false, NULL},
-};
-
-#define NTYPES (sizeof(types) / sizeof(types[0]))
-
-const char *mxp_conf_key_name(enum mxp_conf_key key)
-{
-	return (unsigned)key < MXP_KEY_COUNT ? keys[key].name : "?";
-}
 
 /* ---- messages ---- */
 
@@ -129,50 +46,6 @@ __attribute__((format(printf, 2, 3))) static void conf_warning(struct mxp_conf *
 	va_start(ap, fmt);
 	add_msg(&c->warnings, &c->nwarnings, fmt, ap);
 	va_end(ap);
-}
-
-/* Edit distance, for "did you mean"; the names compared are short. */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 63 || lb > 63)
-		return SIZE_MAX;
-	size_t prev[64], cur[64];
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + ((a[i - 1] | 32) != (b[j - 1] | 32));
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(size_t));
-	}
-	return prev[lb];
-}
-
-/* Returns the closest of names (n of them, stride bytes apart) to word, or NULL when
- * none is close: one the word begins (at least 4 characters of it), else one at most 2
- * edits away and fewer than half the word. */
-static const char *closest(const char *word, const void *names, size_t n, size_t stride)
-{
-	const char *best = NULL;
-	size_t best_d = 3, wl = strlen(word);
-	for (size_t i = 0; i < n && wl >= 4; i++) {
-		const char *cand = *(const char *const *)((const char *)names + i * stride);
-		if (strncmp(cand, word, wl) == 0)
-			return cand;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *cand = *(const char *const *)((const char *)names + i * stride);
-		size_t d = distance(word, cand);
-		if (d < best_d && d * 2 < strlen(word)) {
-			best = cand;
-			best_d = d;
-		}
-	}
-	return best;
 }
 
 /* ---- the raw file ---- */
@@ -245,50 +118,6 @@ static void raw_free(struct raw_file *rf)
 
 /* ---- keys and values ---- */
 
-static int key_find(const char *name)
-{
-	for (int k = 0; k < MXP_KEY_COUNT; k++)
-		if (strcmp(keys[k].name, name) == 0)
-			return k;
-	return -1;
-}
-
-static const struct type_def *type_find(const char *name)
-{
-	for (size_t i = 0; i < NTYPES; i++)
-		if (strcmp(types[i].name, name) == 0)
-			return &types[i];
-	return NULL;
-}
-
-/* netdata's booleans, with the seed's "auto" and "on demand"; -1 when not one. */
-static int parse_bool(const char *v)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1", "auto", "on demand"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	return -1;
-}
-
-/* A decimal integer; the seed's base 0 (hex, octal) is not followed (docs/COMPAT.md). */
-static int parse_long(const char *v, long *out)
-{
-	char *end;
-	if (*v == '\0')
-		return -EINVAL;
-	errno = 0;
-	long x = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -EINVAL;
-	*out = x;
-	return 0;
-}
-
 static void setting_set(struct mxp_conf_setting *s, const char *value, enum mxp_conf_origin origin,
 			const char *file, unsigned line)
 {
@@ -304,9 +133,9 @@ static void where(char *buf, size_t len, const struct mxp_instance_conf *ic, con
 		  enum mxp_conf_key k)
 {
 	if (s->file != NULL)
-		snprintf(buf, len, "%s:%u: [%s] %s", s->file, s->line, ic->name, keys[k].name);
+		snprintf(buf, len, "%s:%u: [%s] %s", s->file, s->line, ic->name, mxp_conf_keys[k].name);
 	else
-		snprintf(buf, len, "%s:%u: [%s] %s (default)", ic->file, ic->line, ic->name, keys[k].name);
+		snprintf(buf, len, "%s:%u: [%s] %s (default)", ic->file, ic->line, ic->name, mxp_conf_keys[k].name);
 }
 
 /* Parses the effective values of ic into its typed fields. */
@@ -319,16 +148,16 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	for (int k = 0; k < MXP_KEY_COUNT; k++) {
 		struct mxp_conf_setting *s = &ic->set[k];
 		where(at, sizeof(at), ic, s, (enum mxp_conf_key)k);
-		switch (keys[k].kind) {
-		case K_BOOL:
-			if ((b = parse_bool(s->value)) < 0)
+		switch (mxp_conf_keys[k].kind) {
+		case MXP_K_BOOL:
+			if ((b = mxp_conf_parse_bool(s->value)) < 0)
 				conf_error(c, "%s: '%s' is not a boolean (yes/no, true/false, on/off, 1/0)", at, s->value);
 			break;
-		case K_INT:
-			if (k != MXP_KEY_TIMEOUT_MS && parse_long(s->value, &n) != 0)
+		case MXP_K_INT:
+			if (k != MXP_KEY_TIMEOUT_MS && mxp_conf_parse_long(s->value, &n) != 0)
 				conf_error(c, "%s: '%s' is not a whole number", at, s->value);
 			break;
-		case K_SOURCE:
+		case MXP_K_SOURCE:
 			if (mxp_source_parse(s->value, &ic->source) != 0)
 				conf_error(c, "%s: '%s' is not a data source (as collected, average or sum)", at, s->value);
 			break;
@@ -337,26 +166,26 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		}
 	}
 
-	ic->enabled = parse_bool(ic->set[MXP_KEY_ENABLED].value) == 1;
-	ic->send_names = parse_bool(ic->set[MXP_KEY_SEND_NAMES_INSTEAD_OF_IDS].value) == 1;
-	ic->send_configured_labels = parse_bool(ic->set[MXP_KEY_SEND_CONFIGURED_LABELS].value) == 1;
-	ic->send_automatic_labels = parse_bool(ic->set[MXP_KEY_SEND_AUTOMATIC_LABELS].value) == 1;
+	ic->enabled = mxp_conf_parse_bool(ic->set[MXP_KEY_ENABLED].value) == 1;
+	ic->send_names = mxp_conf_parse_bool(ic->set[MXP_KEY_SEND_NAMES_INSTEAD_OF_IDS].value) == 1;
+	ic->send_configured_labels = mxp_conf_parse_bool(ic->set[MXP_KEY_SEND_CONFIGURED_LABELS].value) == 1;
+	ic->send_automatic_labels = mxp_conf_parse_bool(ic->set[MXP_KEY_SEND_AUTOMATIC_LABELS].value) == 1;
 
 	ic->update_every = 10;
-	if (parse_long(ic->set[MXP_KEY_UPDATE_EVERY].value, &n) == 0) {
+	if (mxp_conf_parse_long(ic->set[MXP_KEY_UPDATE_EVERY].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_UPDATE_EVERY], MXP_KEY_UPDATE_EVERY);
 		if (n < 1 || n > 86400)
 			conf_error(c, "%s: %ld is out of range (1 to 86400 seconds)", at, n);
 		else
 			ic->update_every = (int)n;
 	}
-	if (parse_long(ic->set[MXP_KEY_BUFFER_ON_FAILURES].value, &n) == 0) {
+	if (mxp_conf_parse_long(ic->set[MXP_KEY_BUFFER_ON_FAILURES].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_BUFFER_ON_FAILURES], MXP_KEY_BUFFER_ON_FAILURES);
 		if (n < 0 || n > 1000000)
 			conf_error(c, "%s: %ld is out of range (0 to 1000000 intervals)", at, n);
 		ic->buffer_on_failures = n;
 	}
-	if (parse_long(ic->set[MXP_KEY_FORMATTER_THREADS].value, &n) == 0) {
+	if (mxp_conf_parse_long(ic->set[MXP_KEY_FORMATTER_THREADS].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_FORMATTER_THREADS], MXP_KEY_FORMATTER_THREADS);
 		if (n < 0 || n > 256)
 			conf_error(c, "%s: %ld is out of range (0 = one per core, up to 256)", at, n);
@@ -373,7 +202,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		setting_set(ts, buf, MXP_FROM_DEFAULT, NULL, 0);
 	} else {
 		where(at, sizeof(at), ic, ts, MXP_KEY_TIMEOUT_MS);
-		if (parse_long(ts->value, &n) != 0)
+		if (mxp_conf_parse_long(ts->value, &n) != 0)
 			conf_error(c, "%s: '%s' is not a whole number", at, ts->value);
 		else if (n < 1)
 			conf_warning(c, "%s: invalid timeout %ld ms given, assuming %ld ms", at, n, def_timeout);
@@ -389,7 +218,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		conf_warning(c, "%s: empty: this instance exports nothing (as netdata)", at);
 	}
 
-	const struct type_def *t = type_find(ic->type);
+	const struct mxp_type_def *t = mxp_conf_type_find(ic->type);
 	if (t != NULL && t->default_port != NULL) {
 		char derr[512], dwarn[512];
 		struct mxp_destination *d = NULL;
@@ -420,7 +249,7 @@ static void instance_defaults(struct mxp_instance_conf *ic)
 	for (int k = 0; k < MXP_KEY_COUNT; k++) {
 		if (ic->set[k].value != NULL || k == MXP_KEY_TIMEOUT_MS)
 			continue;
-		const char *d = keys[k].def;
+		const char *d = mxp_conf_keys[k].def;
 		if (k == MXP_KEY_HOSTNAME)
 			d = host;
 		if (k == MXP_KEY_TYPE)
@@ -448,14 +277,14 @@ static struct mxp_instance_conf *instance_add(struct mxp_conf *c, const char *na
 /* Checks that key may appear where it is; reports it otherwise. Returns the key or -1. */
 static int key_for(struct mxp_conf *c, const struct raw_entry *e, unsigned where_bit, const char *what)
 {
-	int k = key_find(e->key);
-	if (k >= 0 && (keys[k].where & where_bit))
+	int k = mxp_conf_key_find(e->key);
+	if (k >= 0 && (mxp_conf_keys[k].where & where_bit))
 		return k;
 	if (k >= 0) {
 		conf_error(c, "%s:%u: [%s] %s: not a key of %s", c->file, e->line, e->section, e->key, what);
 		return -1;
 	}
-	const char *near = closest(e->key, &keys[0].name, MXP_KEY_COUNT, sizeof(keys[0]));
+	const char *near = mxp_conf_closest(e->key, &mxp_conf_keys[0].name, MXP_KEY_COUNT, sizeof(mxp_conf_keys[0]));
 	if (near != NULL)
 		conf_error(c, "%s:%u: [%s] %s: unknown key (did you mean '%s'?)", c->file, e->line, e->section, e->key,
 			   near);
@@ -466,7 +295,63 @@ static int key_for(struct mxp_conf *c, const struct raw_entry *e, unsigned where
 
 /* ---- netdata.conf ---- */
 
-static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf)
+/* The seed's aws_kinesis.conf / mongodb.conf beside netdata.conf, for those types:
+ * their keys become the instance's, with the companion file as where they came from. */
+static void read_companion(struct mxp_conf *c, struct mxp_instance_conf *ic, const char *dir)
+{
+	static const struct {
+		const char *type_prefix;
+		const char *file;
+		const char *names[3];          /* the companion's names */
+		enum mxp_conf_key keys[3];     /* the keys they set */
+		enum mxp_conf_key mandatory;
+	} companions[] = {
+		{"kinesis", "aws_kinesis.conf", {"aws_access_key_id", "aws_secret_access_key", "stream name"},
+		 {MXP_KEY_AWS_ACCESS_KEY_ID, MXP_KEY_AWS_SECRET_ACCESS_KEY, MXP_KEY_STREAM_NAME}, MXP_KEY_STREAM_NAME},
+		{"mongodb", "mongodb.conf", {"uri", "database", "collection"},
+		 {MXP_KEY_DESTINATION, MXP_KEY_DATABASE, MXP_KEY_COLLECTION}, MXP_KEY_COLLECTION},
+	};
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		size_t pl = strlen(companions[i].type_prefix);
+		if (strncmp(ic->type, companions[i].type_prefix, pl) != 0)
+			continue;
+		bool enabled = ic->set[MXP_KEY_ENABLED].value && mxp_conf_parse_bool(ic->set[MXP_KEY_ENABLED].value) == 1;
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, companions[i].file) < 0)
+			return;
+		c->companions = realloc(c->companions, (c->ncompanions + 1) * sizeof(char *));
+		if (c->companions == NULL) {
+			free(path);
+			return;
+		}
+		c->companions[c->ncompanions++] = path; /* kept: settings point at it */
+		struct mxp_companion comp;
+		int rc = mxp_companion_read(path, &comp);
+		if (rc != 0) {
+			mxp_companion_free(&comp);
+			if (enabled)
+				conf_error(c, "%s:%u: [backend] type: %s backend type is set but cannot read its "
+					      "configuration from %s: %s",
+					   c->file, ic->set[MXP_KEY_TYPE].line, companions[i].type_prefix, path, strerror(-rc));
+			return;
+		}
+		for (size_t k = 0; k < comp.nskipped; k++)
+			conf_warning(c, "%s:%u: a line without '=', skipped (as netdata did)", path, comp.skipped_lines[k]);
+		for (size_t k = 0; k < 3; k++) {
+			unsigned line = 0;
+			const char *v = mxp_companion_get(&comp, companions[i].names[k], &line);
+			if (v != NULL)
+				setting_set(&ic->set[companions[i].keys[k]], v, MXP_FROM_INSTANCE, path, line);
+		}
+		const struct mxp_conf_setting *m = &ic->set[companions[i].mandatory];
+		if (enabled && (m->value == NULL || *m->value == '\0'))
+			conf_error(c, "%s: %s is a mandatory %s parameter, but it is not configured", path,
+				   mxp_conf_keys[companions[i].mandatory].name, companions[i].type_prefix);
+		mxp_companion_free(&comp);
+	}
+}
+
+static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf, const char *dir)
 {
 	unsigned line = 1;
 	for (size_t i = 0; i < rf->nsections; i++)
@@ -484,7 +369,7 @@ static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf)
 			key = "host tags"; /* netdata moved the old key at start */
 		struct raw_entry alias = *e;
 		alias.key = (char *)key;
-		int k = key_for(c, &alias, IN_BACKEND, "netdata.conf [backend]");
+		int k = key_for(c, &alias, MXP_IN_BACKEND, "netdata.conf [backend]");
 		if (k < 0)
 			continue;
 		if (ic->set[k].value != NULL && ic->set[k].origin == MXP_FROM_INSTANCE)
@@ -493,9 +378,9 @@ static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf)
 		setting_set(&ic->set[k], e->value, MXP_FROM_INSTANCE, c->file, e->line);
 	}
 	if (ic->set[MXP_KEY_TYPE].value != NULL) {
-		const struct type_def *t = type_find(ic->set[MXP_KEY_TYPE].value);
+		const struct mxp_type_def *t = mxp_conf_type_find(ic->set[MXP_KEY_TYPE].value);
 		if (t == NULL || !t->in_netdata_conf) {
-			const char *near = closest(ic->set[MXP_KEY_TYPE].value, &types[0].name, NTYPES, sizeof(types[0]));
+			const char *near = mxp_conf_closest(ic->set[MXP_KEY_TYPE].value, &mxp_conf_types[0].name, mxp_conf_ntypes, sizeof(mxp_conf_types[0]));
 			conf_error(c, "%s:%u: [backend] type: unknown backend type '%s'%s%s%s", c->file,
 				   ic->set[MXP_KEY_TYPE].line, ic->set[MXP_KEY_TYPE].value, near ? " (did you mean '" : "",
 				   near ? near : "", near ? "'?)" : "");
@@ -504,20 +389,23 @@ static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf)
 			ic->type = strdup(t->name);
 		}
 	}
+	if (dir != NULL)
+		read_companion(c, ic, dir);
 	instance_defaults(ic);
 }
 
 /* ---- exporting.conf ---- */
 
 /* Splits "TYPE:NAME" at the longest known type followed by ':'; NULL when none. */
-static const struct type_def *split_instance(const char *section, const char **name)
+static const struct mxp_type_def *split_instance(const char *section, const char **name)
 {
-	const struct type_def *best = NULL;
-	for (size_t i = 0; i < NTYPES; i++) {
-		size_t n = strlen(types[i].name);
-		if (types[i].in_exporting_conf && strncmp(section, types[i].name, n) == 0 && section[n] == ':' &&
+	const struct mxp_type_def *best = NULL;
+	for (size_t i = 0; i < mxp_conf_ntypes; i++) {
+		const struct mxp_type_def *t = &mxp_conf_types[i];
+		size_t n = strlen(t->name);
+		if (t->in_exporting_conf && strncmp(section, t->name, n) == 0 && section[n] == ':' &&
 		    section[n + 1] != '\0' && (best == NULL || n > strlen(best->name))) {
-			best = &types[i];
+			best = t;
 			*name = section + n + 1;
 		}
 	}
@@ -531,7 +419,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 	for (size_t i = 0; i < rf->nsections; i++) {
 		const char *sec = rf->sections[i], *name = NULL;
 		unsigned line = rf->section_lines[i];
-		if (strcmp(sec, "exporting:global") == 0 || type_find(sec) != NULL)
+		if (strcmp(sec, "exporting:global") == 0 || mxp_conf_type_find(sec) != NULL)
 			continue;
 		if (strcmp(sec, "prometheus:exporter") == 0) {
 			if (!told_prometheus)
@@ -545,7 +433,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 			bool on = false;
 			for (size_t k = 0; k < rf->n; k++)
 				if (strcmp(rf->e[k].section, sec) == 0 && strcmp(rf->e[k].key, "enabled") == 0)
-					on = parse_bool(rf->e[k].value) == 1;
+					on = mxp_conf_parse_bool(rf->e[k].value) == 1;
 			if (on)
 				conf_error(c, "%s:%u: [%s]: the pubsub connector is not supported by mxp (the seed had "
 					      "none); disable this instance",
@@ -556,9 +444,9 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 					     c->file, line, sec);
 			continue;
 		}
-		const struct type_def *t = split_instance(sec, &name);
+		const struct mxp_type_def *t = split_instance(sec, &name);
 		if (t == NULL) {
-			const char *near = closest(sec, &types[0].name, NTYPES, sizeof(types[0]));
+			const char *near = mxp_conf_closest(sec, &mxp_conf_types[0].name, mxp_conf_ntypes, sizeof(mxp_conf_types[0]));
 			conf_error(c, "%s:%u: [%s]: unknown section: not [exporting:global], a type or TYPE:NAME%s%s%s",
 				   c->file, line, sec, near ? " (did you mean '" : "", near ? near : "",
 				   near ? "'?)" : "");
@@ -581,7 +469,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 	for (size_t i = 0; i < rf->n; i++) {
 		const struct raw_entry *e = &rf->e[i];
 		bool global = strcmp(e->section, "exporting:global") == 0;
-		const struct type_def *tsec = type_find(e->section);
+		const struct mxp_type_def *tsec = mxp_conf_type_find(e->section);
 		if (strcmp(e->section, "prometheus:exporter") == 0 || strncmp(e->section, "pubsub", 6) == 0)
 			continue;
 		if (e->section[0] == '\0') {
@@ -590,9 +478,9 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 		}
 		int k;
 		if (global)
-			k = key_for(c, e, IN_GLOBAL, "[exporting:global]");
+			k = key_for(c, e, MXP_IN_GLOBAL, "[exporting:global]");
 		else if (tsec != NULL || split_instance(e->section, &(const char *){NULL}) != NULL)
-			k = key_for(c, e, IN_INSTANCE, "an instance");
+			k = key_for(c, e, MXP_IN_INSTANCE, "an instance");
 		else
 			continue; /* an unknown section: reported once above */
 		if (k < 0)
@@ -622,12 +510,13 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 static bool looks_like_exporting_conf(const struct raw_file *rf)
 {
 	for (size_t i = 0; i < rf->nsections; i++)
-		if (strchr(rf->sections[i], ':') != NULL || type_find(rf->sections[i]) != NULL)
+		if (strchr(rf->sections[i], ':') != NULL || mxp_conf_type_find(rf->sections[i]) != NULL)
 			return true;
 	return false;
 }
 
-static struct mxp_conf *load(const char *name, struct raw_file *rf, int parse_rc, const char *parse_err)
+static struct mxp_conf *load(const char *name, const char *dir, struct raw_file *rf, int parse_rc,
+			     const char *parse_err)
 {
 	struct mxp_conf *c = calloc(1, sizeof(*c));
 	if (c == NULL)
@@ -639,7 +528,7 @@ static struct mxp_conf *load(const char *name, struct raw_file *rf, int parse_rc
 	}
 	c->is_netdata_conf = !looks_like_exporting_conf(rf);
 	if (c->is_netdata_conf)
-		load_netdata_conf(c, rf);
+		load_netdata_conf(c, rf, dir);
 	else
 		load_exporting_conf(c, rf);
 	for (size_t j = 0; j < c->ninstances; j++)
@@ -654,20 +543,30 @@ struct mxp_conf *mxp_conf_load(const char *path)
 	int rc = mxp_ini_parse_file(path, collect_entry, &rf, err, sizeof(err));
 	if (rc == -ENOMEM)
 		snprintf(err, sizeof(err), "%s: out of memory", path);
-	struct mxp_conf *c = load(path, &rf, rc, err);
+	/* the seed's companion files live beside netdata.conf */
+	char *copy = strdup(path);
+	const char *slash = copy ? strrchr(copy, '/') : NULL;
+	const char *dir = ".";
+	if (slash == copy)
+		dir = "/";
+	else if (slash != NULL) {
+		copy[slash - copy] = '\0';
+		dir = copy;
+	}
+	struct mxp_conf *c = load(path, dir, &rf, rc, err);
+	free(copy);
 	raw_free(&rf);
 	return c;
 }
 
 struct mxp_conf *mxp_conf_load_string(const char *name, const char *text, const char *dir)
 {
-	(void)dir;
 	struct raw_file rf = {.name = name};
 	char err[1024] = "";
 	int rc = mxp_ini_parse_string(name, text, collect_entry, &rf, err, sizeof(err));
 	if (rc == -ENOMEM)
 		snprintf(err, sizeof(err), "%s: out of memory", name);
-	struct mxp_conf *c = load(name, &rf, rc, err);
+	struct mxp_conf *c = load(name, dir, &rf, rc, err);
 	raw_free(&rf);
 	return c;
 }
@@ -692,6 +591,9 @@ void mxp_conf_free(struct mxp_conf *c)
 		free(c->warnings[i]);
 	free(c->errors);
 	free(c->warnings);
+	for (size_t i = 0; i < c->ncompanions; i++)
+		free(c->companions[i]);
+	free(c->companions);
 	free(c->instances);
 	free(c->file);
 	free(c);
@@ -707,17 +609,17 @@ void mxp_conf_print(const struct mxp_conf *c, FILE *out)
 		fprintf(out, "\n[%s] type %s, %s\n", ic->name, ic->type, ic->enabled ? "enabled" : "disabled");
 		for (int k = 0; k < MXP_KEY_COUNT; k++) {
 			const struct mxp_conf_setting *s = &ic->set[k];
-			if (c->is_netdata_conf ? !(keys[k].where & IN_BACKEND) : !(keys[k].where & (IN_INSTANCE | IN_GLOBAL)))
+			if (c->is_netdata_conf ? !(mxp_conf_keys[k].where & MXP_IN_BACKEND) : !(mxp_conf_keys[k].where & (MXP_IN_INSTANCE | MXP_IN_GLOBAL)))
 				continue;
 			const char *v = s->value ? s->value : "";
-			if (keys[k].secret && *v != '\0')
+			if (mxp_conf_keys[k].secret && *v != '\0')
 				v = "(set, not shown)";
 			const char *origin = c->is_netdata_conf && s->origin == MXP_FROM_INSTANCE ? "[backend]"
 											  : origin_names[s->origin];
 			if (s->file != NULL)
-				fprintf(out, "    %-26s = %-30s  %s, %s:%u\n", keys[k].name, v, origin, s->file, s->line);
+				fprintf(out, "    %-26s = %-30s  %s, %s:%u\n", mxp_conf_keys[k].name, v, origin, s->file, s->line);
 			else
-				fprintf(out, "    %-26s = %-30s  %s\n", keys[k].name, v, origin);
+				fprintf(out, "    %-26s = %-30s  %s\n", mxp_conf_keys[k].name, v, origin);
 		}
 	}
 }

@@ -98,6 +98,8 @@ struct mxp_conf {
 	size_t nerrors;
 	char **warnings;                 /* the same form, for what loads with a fallback */
 	size_t nwarnings;
+	char **companions;               /* paths of companion files read (settings point here) */
+	size_t ncompanions;
 };
 
 /* Loads the file at path. Returns the configuration (also when it has errors: look at

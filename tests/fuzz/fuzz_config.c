@@ -2,8 +2,8 @@
  * bytes: it must never crash, leak or read out of bounds, and every message it makes
  * must name the file.
  *
- * Built with -fsanitize=fuzzer it is a libFuzzer target; built with -DMXP_FUZZ_REPLAY
- * its main() loads each file named on the command line once (corpus replay). */
+ * Built with -fsanitize=fuzzer it is a libFuzzer target; linked with
+ * tests/fuzz/replay_main.c it replays a corpus (make test does). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,37 +35,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	return 0;
 }
-
-#ifdef MXP_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (f == NULL) {
-			fprintf(stderr, "%s: cannot open\n", argv[i]);
-			return 1;
-		}
-		char *buf = NULL;
-		size_t cap = 0, n = 0, r;
-		do {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				char *p = realloc(buf, cap);
-				if (p == NULL) {
-					free(buf);
-					fclose(f);
-					return 1;
-				}
-				buf = p;
-			}
-			r = fread(buf + n, 1, cap - n, f);
-			n += r;
-		} while (r > 0);
-		fclose(f);
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-		free(buf);
-	}
-	printf("fuzz_config: replayed %d inputs\n", argc - 1);
-	return 0;
-}
-#endif

@@ -5,8 +5,7 @@
  *   clang -std=c11 -g -fsanitize=fuzzer,address,undefined -Isrc \
  *       src/config/simple_pattern.c tests/fuzz/fuzz_simple_pattern.c -o fuzz_simple_pattern
  *
- * Built with -DMXP_FUZZ_REPLAY and without -fsanitize=fuzzer, main() runs each file named
- * on the command line once, to replay a corpus or a crash under a debugger. */
+ * Linked with tests/fuzz/replay_main.c instead, it replays a corpus (make test does). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,34 +88,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(str);
 	return 0;
 }
-
-#ifdef MXP_FUZZ_REPLAY
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		uint8_t *buf;
-		long n;
-
-		bool ok;
-
-		if (!f) {
-			fprintf(stderr, "%s: cannot open\n", argv[i]);
-			return 1;
-		}
-		ok = fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-		     fseek(f, 0, SEEK_SET) == 0;
-		buf = ok ? malloc((size_t)n + 1) : NULL;
-		ok = buf && fread(buf, 1, (size_t)n, f) == (size_t)n;
-		fclose(f);
-		if (ok)
-			LLVMFuzzerTestOneInput(buf, (size_t)n);
-		free(buf);
-		if (!ok) {
-			fprintf(stderr, "%s: cannot read\n", argv[i]);
-			return 1;
-		}
-	}
-	return 0;
-}
-#endif

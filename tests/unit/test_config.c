@@ -399,3 +399,73 @@ Test(config, destinations_checked_with_the_types_default_port)
 				       "port given, and this backend type has no default port");
 	mxp_conf_free(c);
 }
+
+/* Writes text to dir/name. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(config, seed_companion_files)
+{
+	char dir[] = "/tmp/mxp-test-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	write_file(dir, "aws_kinesis.conf",
+		   "# the seed's file\n"
+		   "  aws_access_key_id = \"AKID\"\n"
+		   "aws_secret_access_key='s3cret'\n"
+		   "no equals sign here\n"
+		   "stream name = first\n"
+		   "stream name = \"netdata'\n"
+		   "unknown = ignored\n");
+	write_file(dir, "mongodb.conf", "uri = mongodb://127.0.0.1:27017\ndatabase = db\n");
+
+	struct mxp_conf *c = mxp_conf_load_string("netdata.conf", "[backend]\ntype = kinesis\nenabled = no\n", dir);
+	assert_no_errors(c);
+	const struct mxp_instance_conf *ic = instance(c, "backend");
+	cr_assert_str_eq(ic->set[MXP_KEY_AWS_ACCESS_KEY_ID].value, "AKID", "one quote each side goes");
+	cr_assert_str_eq(ic->set[MXP_KEY_AWS_SECRET_ACCESS_KEY].value, "s3cret");
+	cr_assert_str_eq(ic->set[MXP_KEY_STREAM_NAME].value, "netdata", "the last one wins, quotes need not match");
+	cr_assert_eq(ic->set[MXP_KEY_STREAM_NAME].line, 6);
+	cr_assert_not_null(strstr(ic->set[MXP_KEY_STREAM_NAME].file, "/aws_kinesis.conf"));
+	cr_assert_eq(c->nwarnings, 1);
+	cr_assert_not_null(strstr(c->warnings[0], "aws_kinesis.conf:4: a line without '=', skipped (as netdata did)"));
+	mxp_conf_free(c);
+
+	/* mongodb: uri is the destination; collection is mandatory when enabled */
+	c = mxp_conf_load_string("netdata.conf", "[backend]\ntype = mongodb\nenabled = yes\n", dir);
+	ic = instance(c, "backend");
+	cr_assert_str_eq(ic->set[MXP_KEY_DESTINATION].value, "mongodb://127.0.0.1:27017");
+	cr_assert_str_eq(ic->set[MXP_KEY_DATABASE].value, "db");
+	bool mandatory = false;
+	for (size_t i = 0; i < c->nerrors; i++)
+		mandatory |= strstr(c->errors[i], "mongodb.conf: collection is a mandatory mongodb parameter, but it is not "
+						  "configured") != NULL;
+	cr_assert(mandatory);
+	mxp_conf_free(c);
+
+	/* a missing companion file is an error only for an enabled instance */
+	char path[512];
+	snprintf(path, sizeof(path), "%s/aws_kinesis.conf", dir);
+	unlink(path);
+	c = mxp_conf_load_string("netdata.conf", "[backend]\ntype = kinesis\n", dir);
+	assert_no_errors(c);
+	mxp_conf_free(c);
+	c = mxp_conf_load_string("netdata.conf", "[backend]\nenabled = yes\ntype = kinesis\n", dir);
+	cr_assert_geq(c->nerrors, 1);
+	char expected[1024];
+	snprintf(expected, sizeof(expected),
+		 "netdata.conf:3: [backend] type: kinesis backend type is set but cannot read its configuration from "
+		 "%s/aws_kinesis.conf: No such file or directory",
+		 dir);
+	cr_assert_str_eq(c->errors[0], expected);
+	mxp_conf_free(c);
+	snprintf(path, sizeof(path), "%s/mongodb.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
