@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"    mxpd [--synthetic HOSTS,CHARTS,DIMS] [--type TYPE] [--data-source SOURCE]\n"
 	"         [--update-every SECONDS] [--prefix PREFIX] [--hostname NAME]\n"
 	"         [--send-charts-matching PATTERN] [--send-hosts-matching PATTERN]\n"
-	"         [--ids] [--count N] [--quiet]\n"
+	"         [--ids] [--count N] [--quiet] [--log stderr|syslog]\n"
 	"    mxpd --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -107,6 +107,11 @@ static const char usage_text[] =
 	"        Stop after N rounds of exports. Default: run until interrupted.\n"
 	"    -q, --quiet\n"
 	"        Log only warnings and errors.\n"
+	"    --log stderr|syslog\n"
+	"        Where log lines go. Default: standard error, with time and level (under\n"
+	"        systemd the journal keeps them). syslog: the daemon facility, ident mxpd.\n"
+	"        An event that repeats (a receiver that keeps failing) is logged at most\n"
+	"        once a minute, with a count of the ones held back.\n"
 	"    -h, --help\n"
 	"        Print this text.\n"
 	"    -V, --version\n"
@@ -221,6 +226,7 @@ int main(int argc, char **argv)
 		OPT_HOSTS,
 		OPT_IDS,
 		OPT_CHECK,
+		OPT_LOG,
 	};
 	static const struct option longopts[] = {
 		{"synthetic", required_argument, NULL, OPT_SYNTHETIC},
@@ -235,6 +241,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"foreground", no_argument, NULL, 'D'},
+		{"log", required_argument, NULL, OPT_LOG},
 		{"count", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -254,7 +261,7 @@ int main(int argc, char **argv)
 		.update_every = 1,
 	};
 	long count = -1;
-	bool quiet = false, check = false;
+	bool quiet = false, check = false, use_syslog = false;
 	const char *conf_file = NULL;
 
 	int opt;
@@ -300,6 +307,12 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			break; /* mxpd always stays in the foreground */
+		case OPT_LOG:
+			if (strcmp(optarg, "syslog") == 0)
+				use_syslog = true;
+			else if (strcmp(optarg, "stderr") != 0)
+				return bad_arg("invalid --log '%s' (stderr or syslog)", optarg);
+			break;
 		case 'n':
 			errno = 0;
 			count = strtol(optarg, &end, 10);
@@ -328,7 +341,7 @@ int main(int argc, char **argv)
 	if (check && conf_file == NULL)
 		return bad_arg("%s needs a configuration file: mxpd --check -c FILE", "--check");
 
-	mxp_log_configure(NULL, NULL, quiet ? MXP_LOG_WARNING : MXP_LOG_INFO);
+	mxp_log_configure(use_syslog ? mxp_log_syslog_sink : NULL, NULL, quiet ? MXP_LOG_WARNING : MXP_LOG_INFO);
 
 	struct mxp_conf *conf = NULL;
 	if (conf_file != NULL) {
