@@ -6,6 +6,9 @@
 #   make asan    build and run the suite under ASan+UBSan only
 #   make tsan    build and run the concurrent structures' tests under TSan only
 #   make bench   build and run the benchmarks (prints figures and ratios)
+#   make install install mxpd, libmxp, headers, pkg-config and CMake files, the man
+#                page, the systemd unit and a default config (PREFIX=/usr/local,
+#                DESTDIR= for staging)
 #   make clean   remove every build folder
 
 MAKEFLAGS += --no-print-directory
@@ -15,7 +18,9 @@ JOBS    ?= $(shell nproc)
 WERROR  ?= $(if $(CI),ON,OFF)
 CMAKE_FLAGS = -DMXP_WERROR=$(WERROR)
 
-.PHONY: all run test asan tsan bench clean deps deps-test release
+PREFIX  ?= /usr/local
+
+.PHONY: all run test asan tsan bench install clean deps deps-test release
 
 all: release
 
@@ -53,6 +58,12 @@ tsan-run:
 
 bench: release
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# A tree of its own: the install prefix is written into the unit and mxp.pc at configure time.
+install: deps
+	@cmake -S . -B $(BUILD)/install -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/install -j $(JOBS) --target mxp mxpd
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)/install
 
 clean:
 	rm -rf $(BUILD)
