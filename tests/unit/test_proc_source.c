@@ -1,10 +1,12 @@
 /* test_proc_source.c — the proc source against this machine's /proc (what it charts must
  * agree with what the test reads itself), and against fixture trees made in a temporary
- * directory, where the values are known and the lines can be as odd as we like. */
+ * directory, where the values are known and the lines can be as odd as we like. The
+ * reader and parsers of proc_file.h it is built on are tested in test_proc_file.c. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,4 +487,32 @@ Test(proc_source, long_lines_and_long_files)
 	fx_fini(&fx);
 	free(netdev);
 	free(stat);
+}
+
+/* A counter past 2^63 in a real file reaches the store as its low 63 bits. */
+Test(proc_source, counters_past_63_bits_reach_the_store)
+{
+	struct fixture fx;
+	char netdev[1024];
+
+	fx_init(&fx);
+	snprintf(netdev, sizeof(netdev),
+		 "%s  eth0: 9223372036854775807 0 0 0 0 0 0 0 9223372036854775809 0 0 0 0 0 0 0\n"
+		 "  eth1: 18446744073709551616 0 0 0 0 0 0 0 1 0 0 0 0 0 0 0\n",
+		 fx_netdev_head);
+	fx_write(fx.proc, "net/dev", netdev);
+
+	struct mxp_store *store = mxp_store_new(NULL);
+	struct mxp_host *host = mxp_host_add(store, "localhost", NULL, NULL, 0);
+	struct mxp_proc_source *src = mxp_proc_source_new_at(host, 1, fx.proc, fx.sys);
+	cr_assert_not_null(src);
+	struct timeval t = {.tv_sec = 1700000000};
+	cr_assert_eq(mxp_proc_source_collect(src, &t), 0);
+	cr_expect_eq(value_of(host, "net.eth0", "received"), INT64_MAX);
+	cr_expect_eq(value_of(host, "net.eth0", "sent"), 1);
+	cr_expect_null(mxp_chart_find(host, "net.eth1"), "a field past 64 bits spoils its line");
+
+	mxp_proc_source_free(src);
+	mxp_store_free(store);
+	fx_fini(&fx);
 }
