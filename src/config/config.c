@@ -18,11 +18,19 @@
 
 /* ---- messages ---- */
 
+/* Appends a message, once: the same text twice (a value inherited by several
+ * instances) is one message. */
 static void add_msg(char ***list, size_t *n, const char *fmt, va_list ap)
 {
 	char *m = NULL;
 	if (vasprintf(&m, fmt, ap) < 0)
 		return;
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*list)[i], m) == 0) {
+			free(m);
+			return;
+		}
+	}
 	char **p = realloc(*list, (*n + 1) * sizeof(*p));
 	if (p == NULL) {
 		free(m);
@@ -132,8 +140,15 @@ static void setting_set(struct mxp_conf_setting *s, const char *value, enum mxp_
 static void where(char *buf, size_t len, const struct mxp_instance_conf *ic, const struct mxp_conf_setting *s,
 		  enum mxp_conf_key k)
 {
+	/* name the section the value was written in: an inherited bad value is one
+	 * error at its own line, not one per instance that inherits it */
+	const char *section = ic->name;
+	if (s->origin == MXP_FROM_GLOBAL)
+		section = "exporting:global";
+	else if (s->origin == MXP_FROM_TYPE)
+		section = ic->type;
 	if (s->file != NULL)
-		snprintf(buf, len, "%s:%u: [%s] %s", s->file, s->line, ic->name, mxp_conf_keys[k].name);
+		snprintf(buf, len, "%s:%u: [%s] %s", s->file, s->line, section, mxp_conf_keys[k].name);
 	else
 		snprintf(buf, len, "%s:%u: [%s] %s (default)", ic->file, ic->line, ic->name, mxp_conf_keys[k].name);
 }

@@ -469,3 +469,16 @@ Test(config, seed_companion_files)
 	unlink(path);
 	rmdir(dir);
 }
+
+Test(config, an_inherited_bad_value_is_one_error_at_its_own_section)
+{
+	struct mxp_conf *c = load("[exporting:global]\nupdate every = often\n"
+				  "[json]\nprefix = p\nbuffer on failures = -1\n"
+				  "[json:a]\n[json:b]\n[graphite:c]\n");
+	static const char *const e[] = {
+		"test.conf:2: [exporting:global] update every: 'often' is not a whole number",
+		"test.conf:5: [json] buffer on failures: -1 is out of range (0 to 1000000 intervals)",
+	};
+	assert_errors(c, 2, e);
+	mxp_conf_free(c);
+}
