@@ -393,10 +393,16 @@ int main(int argc, char **argv)
 		set.hosts = hosts;
 		jobs[njobs++] = (struct job){.name = "command line", .type = type, .set = set};
 	} else {
-		for (size_t i = 0; i < conf->ninstances && njobs < MXPD_MAX_JOBS; i++) {
+		for (size_t i = 0; i < conf->ninstances; i++) {
 			const struct mxp_instance_conf *ic = &conf->instances[i];
 			if (!ic->enabled)
 				continue;
+			if (njobs == MXPD_MAX_JOBS) {
+				fprintf(stderr, "mxpd: %s: more than %d enabled instances; not starting\n", conf->file,
+					MXPD_MAX_JOBS);
+				mxp_conf_free(conf);
+				return 1;
+			}
 			struct mxp_export_settings is = {
 				.format = mxp_format_find(ic->type),
 				.source = ic->source,
