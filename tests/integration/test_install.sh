@@ -19,23 +19,11 @@ prefix=/usr/local
 destdir=$(mktemp -d)
 work=$(mktemp -d)
 trap 'rm -rf "$destdir" "$work"' EXIT
-pass=0
-fail=0
-
-check() { # name, then a command that must succeed
-	local name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $name"
-	fi
-}
+# shellcheck source=check.sh
+. "$(dirname "$0")/check.sh"
 
 finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] || exit 1
+	summary || exit 1
 	exit 0
 }
 

@@ -7,19 +7,8 @@ mxpd=$1
 fixtures=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-check() { # name, then a command that must succeed
-	local name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: $name"
-	fi
-}
+# shellcheck source=check.sh
+. "$(dirname "$0")/check.sh"
 
 [ -r /proc/stat ] || { echo "no /proc/stat here"; exit 77; }
 
@@ -86,5 +75,4 @@ check "--check without -c is refused" bash -c "'$mxpd' --check >/dev/null 2>&1; 
 "$mxpd" --help >"$tmp/help"
 check "--help has the man-page sections" grep -q "^EXIT STATUS" "$tmp/help"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
