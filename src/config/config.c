@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "config/companion.h"
+#include "config/config_internal.h"
 #include "config/config_keys.h"
 #include "config/destination.h"
 #include "config/ini.h"
@@ -40,7 +40,7 @@ static void add_msg(char ***list, size_t *n, const char *fmt, va_list ap)
 	*list = p;
 }
 
-__attribute__((format(printf, 2, 3))) static void conf_error(struct mxp_conf *c, const char *fmt, ...)
+void mxp_conf_error(struct mxp_conf *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -48,7 +48,7 @@ __attribute__((format(printf, 2, 3))) static void conf_error(struct mxp_conf *c,
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3))) static void conf_warning(struct mxp_conf *c, const char *fmt, ...)
+void mxp_conf_warning(struct mxp_conf *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -58,32 +58,16 @@ __attribute__((format(printf, 2, 3))) static void conf_warning(struct mxp_conf *
 
 /* ---- the raw file ---- */
 
-struct raw_entry {
-	char *section;
-	char *key;
-	char *value;
-	unsigned line;
-};
-
-struct raw_file {
-	const char *name;
-	struct raw_entry *e;
-	size_t n;
-	char **sections;           /* in order of first appearance */
-	unsigned *section_lines;
-	size_t nsections;
-};
-
 static int collect_entry(void *arg, const char *section, const char *key, const char *value, unsigned line)
 {
-	struct raw_file *rf = arg;
+	struct mxp_raw_file *rf = arg;
 	if (key == NULL)
 		goto section;
-	struct raw_entry *p = realloc(rf->e, (rf->n + 1) * sizeof(*p));
+	struct mxp_raw_entry *p = realloc(rf->e, (rf->n + 1) * sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
 	rf->e = p;
-	p[rf->n] = (struct raw_entry){strdup(section), strdup(key), strdup(value), line};
+	p[rf->n] = (struct mxp_raw_entry){strdup(section), strdup(key), strdup(value), line};
 	if (p[rf->n].section == NULL || p[rf->n].key == NULL || p[rf->n].value == NULL)
 		return -ENOMEM;
 	rf->n++;
@@ -110,7 +94,7 @@ section:
 	return 0;
 }
 
-static void raw_free(struct raw_file *rf)
+static void raw_free(struct mxp_raw_file *rf)
 {
 	for (size_t i = 0; i < rf->n; i++) {
 		free(rf->e[i].section);
@@ -126,7 +110,7 @@ static void raw_free(struct raw_file *rf)
 
 /* ---- keys and values ---- */
 
-static void setting_set(struct mxp_conf_setting *s, const char *value, enum mxp_conf_origin origin,
+void mxp_conf_setting_set(struct mxp_conf_setting *s, const char *value, enum mxp_conf_origin origin,
 			const char *file, unsigned line)
 {
 	free(s->value);
@@ -166,15 +150,15 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		switch (mxp_conf_keys[k].kind) {
 		case MXP_K_BOOL:
 			if ((b = mxp_conf_parse_bool(s->value)) < 0)
-				conf_error(c, "%s: '%s' is not a boolean (yes/no, true/false, on/off, 1/0)", at, s->value);
+				mxp_conf_error(c, "%s: '%s' is not a boolean (yes/no, true/false, on/off, 1/0)", at, s->value);
 			break;
 		case MXP_K_INT:
 			if (k != MXP_KEY_TIMEOUT_MS && mxp_conf_parse_long(s->value, &n) != 0)
-				conf_error(c, "%s: '%s' is not a whole number", at, s->value);
+				mxp_conf_error(c, "%s: '%s' is not a whole number", at, s->value);
 			break;
 		case MXP_K_SOURCE:
 			if (mxp_source_parse(s->value, &ic->source) != 0)
-				conf_error(c, "%s: '%s' is not a data source (as collected, average or sum)", at, s->value);
+				mxp_conf_error(c, "%s: '%s' is not a data source (as collected, average or sum)", at, s->value);
 			break;
 		default:
 			break;
@@ -190,20 +174,20 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_UPDATE_EVERY].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_UPDATE_EVERY], MXP_KEY_UPDATE_EVERY);
 		if (n < 1 || n > 86400)
-			conf_error(c, "%s: %ld is out of range (1 to 86400 seconds)", at, n);
+			mxp_conf_error(c, "%s: %ld is out of range (1 to 86400 seconds)", at, n);
 		else
 			ic->update_every = (int)n;
 	}
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_BUFFER_ON_FAILURES].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_BUFFER_ON_FAILURES], MXP_KEY_BUFFER_ON_FAILURES);
 		if (n < 0 || n > 1000000)
-			conf_error(c, "%s: %ld is out of range (0 to 1000000 intervals)", at, n);
+			mxp_conf_error(c, "%s: %ld is out of range (0 to 1000000 intervals)", at, n);
 		ic->buffer_on_failures = n;
 	}
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_FORMATTER_THREADS].value, &n) == 0) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_FORMATTER_THREADS], MXP_KEY_FORMATTER_THREADS);
 		if (n < 0 || n > 256)
-			conf_error(c, "%s: %ld is out of range (0 = one per core, up to 256)", at, n);
+			mxp_conf_error(c, "%s: %ld is out of range (0 = one per core, up to 256)", at, n);
 		ic->formatter_threads = (int)n;
 	}
 
@@ -214,23 +198,23 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	if (ts->value == NULL) {
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%ld", def_timeout);
-		setting_set(ts, buf, MXP_FROM_DEFAULT, NULL, 0);
+		mxp_conf_setting_set(ts, buf, MXP_FROM_DEFAULT, NULL, 0);
 	} else {
 		where(at, sizeof(at), ic, ts, MXP_KEY_TIMEOUT_MS);
 		if (mxp_conf_parse_long(ts->value, &n) != 0)
-			conf_error(c, "%s: '%s' is not a whole number", at, ts->value);
+			mxp_conf_error(c, "%s: '%s' is not a whole number", at, ts->value);
 		else if (n < 1)
-			conf_warning(c, "%s: invalid timeout %ld ms given, assuming %ld ms", at, n, def_timeout);
+			mxp_conf_warning(c, "%s: invalid timeout %ld ms given, assuming %ld ms", at, n, def_timeout);
 		else
 			ic->timeout_ms = n;
 	}
 
 	if (mxp_pattern_create(ic->set[MXP_KEY_SEND_CHARTS_MATCHING].value, &ic->charts) != 0 ||
 	    mxp_pattern_create(ic->set[MXP_KEY_SEND_HOSTS_MATCHING].value, &ic->hosts) != 0)
-		conf_error(c, "%s: out of memory", ic->name);
+		mxp_conf_error(c, "%s: out of memory", ic->name);
 	if (ic->charts == NULL) {
 		where(at, sizeof(at), ic, &ic->set[MXP_KEY_SEND_CHARTS_MATCHING], MXP_KEY_SEND_CHARTS_MATCHING);
-		conf_warning(c, "%s: empty: this instance exports nothing (as netdata)", at);
+		mxp_conf_warning(c, "%s: empty: this instance exports nothing (as netdata)", at);
 	}
 
 	const struct mxp_type_def *t = mxp_conf_type_find(ic->type);
@@ -244,20 +228,20 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		if (rc == -EINVAL && *t->default_port == '\0' && !ic->enabled)
 			; /* remote write needs a port, but a disabled example need not have one */
 		else if (rc != 0)
-			conf_error(c, "%s: %s", at, rc == -ENOMEM ? "out of memory" : derr);
+			mxp_conf_error(c, "%s: %s", at, rc == -ENOMEM ? "out of memory" : derr);
 		else if (dwarn[0] != '\0')
-			conf_warning(c, "%s: %s", at, dwarn);
+			mxp_conf_warning(c, "%s: %s", at, dwarn);
 		ic->destinations = d;
 		ic->ndestinations = nd;
 	}
 	if (t != NULL && !t->available && ic->enabled)
-		conf_error(c, "%s:%u: [%s] type '%s' is not available in this build of mxp (yet): disable the "
+		mxp_conf_error(c, "%s:%u: [%s] type '%s' is not available in this build of mxp (yet): disable the "
 			      "instance or use graphite, opentsdb or json",
 			   ic->file, ic->line, ic->name, ic->type);
 }
 
 /* Fills ic->set[k] from the default where nothing set it. */
-static void instance_defaults(struct mxp_instance_conf *ic)
+void mxp_conf_instance_defaults(struct mxp_instance_conf *ic)
 {
 	char host[256] = "localhost";
 	gethostname(host, sizeof(host) - 1);
@@ -269,11 +253,11 @@ static void instance_defaults(struct mxp_instance_conf *ic)
 			d = host;
 		if (k == MXP_KEY_TYPE)
 			d = ic->type;
-		setting_set(&ic->set[k], d, MXP_FROM_DEFAULT, NULL, 0);
+		mxp_conf_setting_set(&ic->set[k], d, MXP_FROM_DEFAULT, NULL, 0);
 	}
 }
 
-static struct mxp_instance_conf *instance_add(struct mxp_conf *c, const char *name, const char *type,
+struct mxp_instance_conf *mxp_conf_instance_add(struct mxp_conf *c, const char *name, const char *type,
 					      unsigned line)
 {
 	struct mxp_instance_conf *p = realloc(c->instances, (c->ninstances + 1) * sizeof(*p));
@@ -290,123 +274,22 @@ static struct mxp_instance_conf *instance_add(struct mxp_conf *c, const char *na
 }
 
 /* Checks that key may appear where it is; reports it otherwise. Returns the key or -1. */
-static int key_for(struct mxp_conf *c, const struct raw_entry *e, unsigned where_bit, const char *what)
+int mxp_conf_key_for(struct mxp_conf *c, const struct mxp_raw_entry *e, unsigned where_bit, const char *what)
 {
 	int k = mxp_conf_key_find(e->key);
 	if (k >= 0 && (mxp_conf_keys[k].where & where_bit))
 		return k;
 	if (k >= 0) {
-		conf_error(c, "%s:%u: [%s] %s: not a key of %s", c->file, e->line, e->section, e->key, what);
+		mxp_conf_error(c, "%s:%u: [%s] %s: not a key of %s", c->file, e->line, e->section, e->key, what);
 		return -1;
 	}
 	const char *near = mxp_conf_closest(e->key, &mxp_conf_keys[0].name, MXP_KEY_COUNT, sizeof(mxp_conf_keys[0]));
 	if (near != NULL)
-		conf_error(c, "%s:%u: [%s] %s: unknown key (did you mean '%s'?)", c->file, e->line, e->section, e->key,
+		mxp_conf_error(c, "%s:%u: [%s] %s: unknown key (did you mean '%s'?)", c->file, e->line, e->section, e->key,
 			   near);
 	else
-		conf_error(c, "%s:%u: [%s] %s: unknown key", c->file, e->line, e->section, e->key);
+		mxp_conf_error(c, "%s:%u: [%s] %s: unknown key", c->file, e->line, e->section, e->key);
 	return -1;
-}
-
-/* ---- netdata.conf ---- */
-
-/* The seed's aws_kinesis.conf / mongodb.conf beside netdata.conf, for those types:
- * their keys become the instance's, with the companion file as where they came from. */
-static void read_companion(struct mxp_conf *c, struct mxp_instance_conf *ic, const char *dir)
-{
-	static const struct {
-		const char *type_prefix;
-		const char *file;
-		const char *names[3];          /* the companion's names */
-		enum mxp_conf_key keys[3];     /* the keys they set */
-		enum mxp_conf_key mandatory;
-	} companions[] = {
-		{"kinesis", "aws_kinesis.conf", {"aws_access_key_id", "aws_secret_access_key", "stream name"},
-		 {MXP_KEY_AWS_ACCESS_KEY_ID, MXP_KEY_AWS_SECRET_ACCESS_KEY, MXP_KEY_STREAM_NAME}, MXP_KEY_STREAM_NAME},
-		{"mongodb", "mongodb.conf", {"uri", "database", "collection"},
-		 {MXP_KEY_DESTINATION, MXP_KEY_DATABASE, MXP_KEY_COLLECTION}, MXP_KEY_COLLECTION},
-	};
-	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
-		size_t pl = strlen(companions[i].type_prefix);
-		if (strncmp(ic->type, companions[i].type_prefix, pl) != 0)
-			continue;
-		bool enabled = ic->set[MXP_KEY_ENABLED].value && mxp_conf_parse_bool(ic->set[MXP_KEY_ENABLED].value) == 1;
-		char *path = NULL;
-		if (asprintf(&path, "%s/%s", dir, companions[i].file) < 0)
-			return;
-		c->companions = realloc(c->companions, (c->ncompanions + 1) * sizeof(char *));
-		if (c->companions == NULL) {
-			free(path);
-			return;
-		}
-		c->companions[c->ncompanions++] = path; /* kept: settings point at it */
-		struct mxp_companion comp;
-		int rc = mxp_companion_read(path, &comp);
-		if (rc != 0) {
-			mxp_companion_free(&comp);
-			if (enabled)
-				conf_error(c, "%s:%u: [backend] type: %s backend type is set but cannot read its "
-					      "configuration from %s: %s",
-					   c->file, ic->set[MXP_KEY_TYPE].line, companions[i].type_prefix, path, strerror(-rc));
-			return;
-		}
-		for (size_t k = 0; k < comp.nskipped; k++)
-			conf_warning(c, "%s:%u: a line without '=', skipped (as netdata did)", path, comp.skipped_lines[k]);
-		for (size_t k = 0; k < 3; k++) {
-			unsigned line = 0;
-			const char *v = mxp_companion_get(&comp, companions[i].names[k], &line);
-			if (v != NULL)
-				setting_set(&ic->set[companions[i].keys[k]], v, MXP_FROM_INSTANCE, path, line);
-		}
-		const struct mxp_conf_setting *m = &ic->set[companions[i].mandatory];
-		if (enabled && (m->value == NULL || *m->value == '\0'))
-			conf_error(c, "%s: %s is a mandatory %s parameter, but it is not configured", path,
-				   mxp_conf_keys[companions[i].mandatory].name, companions[i].type_prefix);
-		mxp_companion_free(&comp);
-	}
-}
-
-static void load_netdata_conf(struct mxp_conf *c, const struct raw_file *rf, const char *dir)
-{
-	unsigned line = 1;
-	for (size_t i = 0; i < rf->nsections; i++)
-		if (strcmp(rf->sections[i], "backend") == 0)
-			line = rf->section_lines[i];
-	struct mxp_instance_conf *ic = instance_add(c, "backend", "graphite", line);
-	if (ic == NULL)
-		return;
-	for (size_t i = 0; i < rf->n; i++) {
-		const struct raw_entry *e = &rf->e[i];
-		if (strcmp(e->section, "backend") != 0)
-			continue; /* the rest of netdata.conf is netdata's */
-		const char *key = e->key;
-		if (strcmp(key, "opentsdb host tags") == 0)
-			key = "host tags"; /* netdata moved the old key at start */
-		struct raw_entry alias = *e;
-		alias.key = (char *)key;
-		int k = key_for(c, &alias, MXP_IN_BACKEND, "netdata.conf [backend]");
-		if (k < 0)
-			continue;
-		if (ic->set[k].value != NULL && ic->set[k].origin == MXP_FROM_INSTANCE)
-			conf_warning(c, "%s:%u: [backend] %s: set again (line %u before); the last one wins", c->file,
-				     e->line, key, ic->set[k].line);
-		setting_set(&ic->set[k], e->value, MXP_FROM_INSTANCE, c->file, e->line);
-	}
-	if (ic->set[MXP_KEY_TYPE].value != NULL) {
-		const struct mxp_type_def *t = mxp_conf_type_find(ic->set[MXP_KEY_TYPE].value);
-		if (t == NULL || !t->in_netdata_conf) {
-			const char *near = mxp_conf_closest(ic->set[MXP_KEY_TYPE].value, &mxp_conf_types[0].name, mxp_conf_ntypes, sizeof(mxp_conf_types[0]));
-			conf_error(c, "%s:%u: [backend] type: unknown backend type '%s'%s%s%s", c->file,
-				   ic->set[MXP_KEY_TYPE].line, ic->set[MXP_KEY_TYPE].value, near ? " (did you mean '" : "",
-				   near ? near : "", near ? "'?)" : "");
-		} else {
-			free(ic->type);
-			ic->type = strdup(t->name);
-		}
-	}
-	if (dir != NULL)
-		read_companion(c, ic, dir);
-	instance_defaults(ic);
 }
 
 /* ---- exporting.conf ---- */
@@ -427,7 +310,7 @@ static const struct mxp_type_def *split_instance(const char *section, const char
 	return best;
 }
 
-static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
+static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *rf)
 {
 	bool told_prometheus = false;
 	/* pass 1: the instances, in the order their sections first appear */
@@ -438,7 +321,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 			continue;
 		if (strcmp(sec, "prometheus:exporter") == 0) {
 			if (!told_prometheus)
-				conf_warning(c, "%s:%u: [prometheus:exporter] is netdata's scrape endpoint; mxp ignores it",
+				mxp_conf_warning(c, "%s:%u: [prometheus:exporter] is netdata's scrape endpoint; mxp ignores it",
 					     c->file, line);
 			told_prometheus = true;
 			continue;
@@ -450,11 +333,11 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 				if (strcmp(rf->e[k].section, sec) == 0 && strcmp(rf->e[k].key, "enabled") == 0)
 					on = mxp_conf_parse_bool(rf->e[k].value) == 1;
 			if (on)
-				conf_error(c, "%s:%u: [%s]: the pubsub connector is not supported by mxp (the seed had "
+				mxp_conf_error(c, "%s:%u: [%s]: the pubsub connector is not supported by mxp (the seed had "
 					      "none); disable this instance",
 					   c->file, line, sec);
 			else
-				conf_warning(c, "%s:%u: [%s]: pubsub is not supported by mxp; this disabled instance is "
+				mxp_conf_warning(c, "%s:%u: [%s]: pubsub is not supported by mxp; this disabled instance is "
 						"ignored",
 					     c->file, line, sec);
 			continue;
@@ -462,7 +345,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 		const struct mxp_type_def *t = split_instance(sec, &name);
 		if (t == NULL) {
 			const char *near = mxp_conf_closest(sec, &mxp_conf_types[0].name, mxp_conf_ntypes, sizeof(mxp_conf_types[0]));
-			conf_error(c, "%s:%u: [%s]: unknown section: not [exporting:global], a type or TYPE:NAME%s%s%s",
+			mxp_conf_error(c, "%s:%u: [%s]: unknown section: not [exporting:global], a type or TYPE:NAME%s%s%s",
 				   c->file, line, sec, near ? " (did you mean '" : "", near ? near : "",
 				   near ? "'?)" : "");
 			continue;
@@ -470,32 +353,32 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 		for (size_t j = 0; j < c->ninstances; j++) {
 			const char *other = strrchr(c->instances[j].name, ':');
 			if (other != NULL && strcmp(other + 1, name) == 0) {
-				conf_error(c, "%s:%u: [%s]: instance name '%s' is already used by [%s] at line %u", c->file,
+				mxp_conf_error(c, "%s:%u: [%s]: instance name '%s' is already used by [%s] at line %u", c->file,
 					   line, sec, name, c->instances[j].name, c->instances[j].line);
 				name = NULL;
 				break;
 			}
 		}
 		if (name != NULL)
-			instance_add(c, sec, t->name, line);
+			mxp_conf_instance_add(c, sec, t->name, line);
 	}
 
 	/* pass 2: every key, checked where it stands and applied in lookup order */
 	for (size_t i = 0; i < rf->n; i++) {
-		const struct raw_entry *e = &rf->e[i];
+		const struct mxp_raw_entry *e = &rf->e[i];
 		bool global = strcmp(e->section, "exporting:global") == 0;
 		const struct mxp_type_def *tsec = mxp_conf_type_find(e->section);
 		if (strcmp(e->section, "prometheus:exporter") == 0 || strncmp(e->section, "pubsub", 6) == 0)
 			continue;
 		if (e->section[0] == '\0') {
-			conf_error(c, "%s:%u: %s: a key outside any section", c->file, e->line, e->key);
+			mxp_conf_error(c, "%s:%u: %s: a key outside any section", c->file, e->line, e->key);
 			continue;
 		}
 		int k;
 		if (global)
-			k = key_for(c, e, MXP_IN_GLOBAL, "[exporting:global]");
+			k = mxp_conf_key_for(c, e, MXP_IN_GLOBAL, "[exporting:global]");
 		else if (tsec != NULL || split_instance(e->section, &(const char *){NULL}) != NULL)
-			k = key_for(c, e, MXP_IN_INSTANCE, "an instance");
+			k = mxp_conf_key_for(c, e, MXP_IN_INSTANCE, "an instance");
 		else
 			continue; /* an unknown section: reported once above */
 		if (k < 0)
@@ -511,18 +394,18 @@ static void load_exporting_conf(struct mxp_conf *c, const struct raw_file *rf)
 			if (s->value != NULL && s->origin > origin)
 				continue; /* a closer section already set it */
 			if (s->value != NULL && s->origin == origin && origin == MXP_FROM_INSTANCE)
-				conf_warning(c, "%s:%u: [%s] %s: set again (line %u before); the last one wins", c->file,
+				mxp_conf_warning(c, "%s:%u: [%s] %s: set again (line %u before); the last one wins", c->file,
 					     e->line, e->section, e->key, s->line);
-			setting_set(s, e->value, origin, c->file, e->line);
+			mxp_conf_setting_set(s, e->value, origin, c->file, e->line);
 		}
 	}
 	for (size_t j = 0; j < c->ninstances; j++)
-		instance_defaults(&c->instances[j]);
+		mxp_conf_instance_defaults(&c->instances[j]);
 }
 
 /* ---- loading ---- */
 
-static bool looks_like_exporting_conf(const struct raw_file *rf)
+static bool looks_like_exporting_conf(const struct mxp_raw_file *rf)
 {
 	for (size_t i = 0; i < rf->nsections; i++)
 		if (strchr(rf->sections[i], ':') != NULL || mxp_conf_type_find(rf->sections[i]) != NULL)
@@ -530,7 +413,7 @@ static bool looks_like_exporting_conf(const struct raw_file *rf)
 	return false;
 }
 
-static struct mxp_conf *load(const char *name, const char *dir, struct raw_file *rf, int parse_rc,
+static struct mxp_conf *load(const char *name, const char *dir, struct mxp_raw_file *rf, int parse_rc,
 			     const char *parse_err)
 {
 	struct mxp_conf *c = calloc(1, sizeof(*c));
@@ -538,12 +421,12 @@ static struct mxp_conf *load(const char *name, const char *dir, struct raw_file 
 		return NULL;
 	c->file = strdup(name);
 	if (parse_rc != 0) {
-		conf_error(c, "%s", parse_err);
+		mxp_conf_error(c, "%s", parse_err);
 		return c;
 	}
 	c->is_netdata_conf = !looks_like_exporting_conf(rf);
 	if (c->is_netdata_conf)
-		load_netdata_conf(c, rf, dir);
+		mxp_conf_load_netdata(c, rf, dir);
 	else
 		load_exporting_conf(c, rf);
 	for (size_t j = 0; j < c->ninstances; j++)
@@ -553,7 +436,7 @@ static struct mxp_conf *load(const char *name, const char *dir, struct raw_file 
 
 struct mxp_conf *mxp_conf_load(const char *path)
 {
-	struct raw_file rf = {.name = path};
+	struct mxp_raw_file rf = {.name = path};
 	char err[1024] = "";
 	int rc = mxp_ini_parse_file(path, collect_entry, &rf, err, sizeof(err));
 	if (rc == -ENOMEM)
@@ -576,7 +459,7 @@ struct mxp_conf *mxp_conf_load(const char *path)
 
 struct mxp_conf *mxp_conf_load_string(const char *name, const char *text, const char *dir)
 {
-	struct raw_file rf = {.name = name};
+	struct mxp_raw_file rf = {.name = name};
 	char err[1024] = "";
 	int rc = mxp_ini_parse_string(name, text, collect_entry, &rf, err, sizeof(err));
 	if (rc == -ENOMEM)

@@ -1,0 +1,42 @@
+/* config_internal.h — what the configuration's modules share (config.c loads and
+ * checks; config_netdata.c reads netdata.conf's [backend]). Not part of any API. */
+#ifndef MXP_CONFIG_INTERNAL_H
+#define MXP_CONFIG_INTERNAL_H
+
+#include "config/config.h"
+
+/* One "key = value" of the file, with its section and line. */
+struct mxp_raw_entry {
+	char *section;
+	char *key;
+	char *value;
+	unsigned line;
+};
+
+struct mxp_raw_file {
+	const char *name;
+	struct mxp_raw_entry *e;
+	size_t n;
+	char **sections;           /* in order of first appearance */
+	unsigned *section_lines;
+	size_t nsections;
+};
+
+/* Adds a message to conf's errors / warnings, once (the same text twice is one). */
+__attribute__((format(printf, 2, 3))) void mxp_conf_error(struct mxp_conf *c, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void mxp_conf_warning(struct mxp_conf *c, const char *fmt, ...);
+/* Sets s to a copy of value, from origin at file:line. */
+void mxp_conf_setting_set(struct mxp_conf_setting *s, const char *value, enum mxp_conf_origin origin,
+			  const char *file, unsigned line);
+/* Adds an instance (its settings empty); NULL when out of memory. */
+struct mxp_instance_conf *mxp_conf_instance_add(struct mxp_conf *c, const char *name, const char *type,
+						unsigned line);
+/* Fills every setting nothing set with its default. */
+void mxp_conf_instance_defaults(struct mxp_instance_conf *ic);
+/* The key of e if it may stand in a section of kind where_bit (MXP_IN_*), else reports
+ * it (what: the kind of section, for the message) and returns -1. */
+int mxp_conf_key_for(struct mxp_conf *c, const struct mxp_raw_entry *e, unsigned where_bit, const char *what);
+/* Loads netdata.conf's [backend] (and its companion files from dir, if dir). */
+void mxp_conf_load_netdata(struct mxp_conf *c, const struct mxp_raw_file *rf, const char *dir);
+
+#endif
