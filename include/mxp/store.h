@@ -109,7 +109,8 @@ int mxp_host_remove(struct mxp_host *host);
 void mxp_dim_set(struct mxp_dim *dim, long long value);
 /* Ends the chart's current update at time now (NULL = the wall clock): computes every
  * dimension's stored value from what was set since the last update and publishes it.
- * A dimension not set in this update gets a gap. */
+ * A dimension not set in this update gets a gap. An update whose time is earlier than
+ * one update every after the epoch is dropped (no slot can hold it). */
 void mxp_chart_done(struct mxp_chart *chart, const struct timeval *now);
 
 /* ---- lookup (any thread; the result is valid while the object is not removed) ---- */

@@ -74,10 +74,10 @@ static void dim_store(struct mxp_dim *d, unsigned history, int update_every, int
 			missing = history;
 		for (int64_t i = 1; i <= missing; i++) {
 			int64_t gap_t = last + i * update_every;
-			ck_pr_store_double(&d->slots[(gap_t / update_every) % history], NAN);
+			ck_pr_store_double(&d->slots[(uint64_t)(gap_t / update_every) % history], NAN);
 		}
 	}
-	ck_pr_store_double(&d->slots[(t / update_every) % history], v);
+	ck_pr_store_double(&d->slots[(uint64_t)(t / update_every) % history], v);
 	if (d->first_t == 0)
 		ck_pr_store_64((uint64_t *)&d->first_t, (uint64_t)t);
 	ck_pr_store_64((uint64_t *)&d->last_t, (uint64_t)t);
@@ -92,6 +92,13 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 	}
 	int64_t now_usec = (int64_t)now->tv_sec * USEC_PER_SEC + now->tv_usec;
 	int U = c->update_every;
+	if (now->tv_sec < U) {
+		/* before 1970 + one interval: no slot can hold it (slot times are positive,
+		 * 0 means "none"), so the update is dropped, not written out of bounds */
+		for (struct mxp_dim *d = c->dims; d != NULL; d = d->next)
+			d->pending_set = false;
+		return;
+	}
 	int64_t t = (int64_t)now->tv_sec - (int64_t)now->tv_sec % U;
 	unsigned history = c->store->history;
 
@@ -153,7 +160,7 @@ static void ring_foreach(void *db, const struct mxp_dim *d, time_t after, time_t
 	int U = d->chart->update_every;
 	unsigned history = d->chart->store->history;
 	for (int64_t t = after; t <= before; t += U)
-		fn(arg, (time_t)t, ck_pr_load_double(&d->slots[(t / U) % history]));
+		fn(arg, (time_t)t, ck_pr_load_double(&d->slots[(uint64_t)(t / U) % history]));
 }
 
 const struct mxp_query_ops mxp_ring_query_ops = {

@@ -295,3 +295,25 @@ Test(store, chart_read_as_collected_and_stored)
 	mxp_chart_reading_free(&r);
 	mxp_store_free(big);
 }
+
+Test(store, times_before_the_epoch_are_dropped_not_written_out_of_bounds)
+{
+	/* found by stress_pipeline: a writer whose clock was still 0 stored at t = -5,
+	 * a negative slot index that corrupted the heap */
+	struct mxp_chart *c = chart("t", "neg", 2);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	for (time_t t = -9; t <= 1; t++) {
+		mxp_dim_set(d, 7);
+		done_at(c, t, 0);
+	}
+	cr_assert_eq(d->collections, 0, "nothing before 1970 + update every was taken");
+	cr_assert_eq(d->last_t, 0);
+	for (unsigned i = 0; i < store->history; i++)
+		cr_assert(isnan(d->slots[i]));
+	mxp_dim_set(d, 7);
+	done_at(c, 2, 0);
+	mxp_dim_set(d, 8);
+	done_at(c, 4, 0);
+	cr_assert_eq(d->collections, 2);
+	cr_assert_float_eq(slot_at(d, 4), 8.0, 1e-12, "the first valid times work as usual");
+}
