@@ -1,0 +1,555 @@
+/* pipeline.c — one instance's export across 2 + N threads, joined only by mxp_channel.
+ *
+ * Threads and what they hand on (every arrow is one mxp_channel, hence one producer and
+ * one consumer; objects come back through the channel's `empty` ring):
+ *
+ *   owner  --cmd[1 window]-->  collector  --shards[i]-->  formatter i  --out[i]-->  sink
+ *     ^                          ^  (K records/shard)         |  (mxp_buf + count)    |
+ *     |                          +------ack[i] (1/window)-----+                       |
+ *     +-------------------------------- result (1/window) ---------------------------+
+ *
+ *  - owner (the caller of mxp_pipeline_export): holds the single `cmd` object between
+ *    windows; fills it with [after, before] and publishes it; waits for the sink's
+ *    `result`, then re-acquires `cmd`, which the collector released with the window's
+ *    produced count and error. So export returns when the window is delivered AND the
+ *    collector has left its epoch section: windows never overlap.
+ *  - collector (1 thread): receives `cmd`, opens an epoch read section, walks hosts and
+ *    charts as export_walk.c does (filter cache, mxp_chart_read) and writes one record
+ *    {host, chart, dim, value, t} per exported dim into formatter (dim->serial % N)'s
+ *    current shard, publishing it when full; so a series always goes to one formatter
+ *    and its points stay in order. At the end it publishes each formatter's last shard
+ *    (possibly empty) marked end-of-window, then waits for N acks.
+ *  - formatter i (N threads): formats each record of each shard into its output buffer
+ *    through the instance's format table (the walk's options and hostname rule),
+ *    counts what the format appended, releases the shard; on the end-of-window shard it
+ *    publishes the buffer with its count to the sink, then publishes its ack (count and
+ *    error) to the collector. After the ack it holds no pointer into the store.
+ *  - sink (1 thread): polls the N `out` channels, hands each non-empty buffer to
+ *    deliver(), releases it; after N end-of-window buffers it publishes `result`.
+ *
+ * Ordering relied on: only the channel's (channel.h): everything written into an object
+ * before publish/release is visible after the matching receive/acquire, and nobody
+ * touches an object after handing it on. Counts travel inside the objects, so the
+ * owner reads them with no other synchronisation.
+ *
+ * Epoch rule: records hold pointers into the store, valid only while the collector's
+ * epoch section is open (a removed object is freed only after it ends). The collector
+ * calls mxp_store_read_end() only after receiving all N acks, and each formatter acks
+ * only after its last read of a record: ack publish -> ack receive -> read_end ->
+ * reclaim orders every formatter read before the free (TSan sees the same chain).
+ *
+ * Backpressure, never loss: a formatter with MXP_PIPELINE_SHARDS shards unreleased makes
+ * the collector wait in mxp_channel_acquire_wait_spsc; a formatter whose output buffers
+ * are all at the sink waits the same way. Steady state allocates nothing: shards,
+ * buffers, acks and commands are channel objects allocated at creation; only an output
+ * buffer may grow.
+ *
+ * Stop: mxp_pipeline_free() sets `stop` (between exports, so nothing is in flight); every
+ * waiting call then returns NULL and each thread returns; free joins them all.
+ */
+#include <ck_pr.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collect/chart_read.h"
+#include "engine/filter_cache.h"
+#include "engine/pipeline.h"
+#include "format/format.h"
+#include "ring/channel.h"
+
+#define SINK_YIELD_ROUNDS 64		/* idle polls answered by sched_yield() before sleeping */
+
+struct record {
+	const struct mxp_host *host;
+	const struct mxp_chart *chart;
+	const struct mxp_dim *dim;
+	time_t t;
+	union {
+		long long collected;    /* MXP_SOURCE_AS_COLLECTED */
+		long double stored;     /* average, sum */
+	} v;
+};
+
+struct shard {
+	unsigned n;                     /* records used */
+	bool end;                       /* the formatter's last shard of the window */
+	struct record rec[MXP_PIPELINE_SHARD_RECORDS];
+};
+
+struct outbuf {
+	struct mxp_buf buf;             /* owned by the object; grown, never freed until teardown */
+	long records;                   /* what the format calls appended */
+	int err;                        /* 0 or -errno of a format call */
+	bool end;
+};
+
+struct ack {
+	long records;
+	int err;
+};
+
+struct window_cmd {
+	time_t after, before;           /* owner -> collector */
+	long produced;                  /* collector -> owner: sum of the formatters' counts */
+	int err;                        /* collector -> owner: walk or formatter error */
+	unsigned retries;               /* collector -> owner: chart read retries */
+};
+
+struct window_result {
+	long delivered;
+	int err;
+};
+
+struct formatter {
+	struct mxp_channel shards;      /* collector -> this formatter */
+	struct mxp_channel out;         /* this formatter -> sink */
+	struct mxp_channel ack;         /* this formatter -> collector */
+	struct mxp_pipeline *p;
+	unsigned index;
+	pthread_t thread;
+	bool started;
+};
+
+struct mxp_pipeline {
+	struct mxp_channel cmd;         /* owner -> collector */
+	struct mxp_channel result;      /* sink -> owner */
+
+	/* read-only once the threads run */
+	struct mxp_store *store;
+	const struct mxp_export_settings *settings;
+	unsigned n;
+	mxp_pipeline_deliver_fn deliver;
+	void *arg;
+	struct formatter *f;            /* n, cache-line aligned */
+	pthread_t collector, sink;
+	bool collector_started, sink_started;
+
+	/* written by free() only, read by everyone (ck_pr) */
+	_Alignas(CK_MD_CACHELINE) int stop;
+
+	/* collector only */
+	_Alignas(CK_MD_CACHELINE) struct mxp_store_reader *reader;
+	struct mxp_filter_cache filters;
+	struct mxp_chart_reading reading;
+	struct shard **cur;             /* n: each formatter's shard being filled, or NULL */
+
+	/* owner only */
+	_Alignas(CK_MD_CACHELINE) struct window_cmd *cmd_held;
+	struct mxp_pipeline_stats stats;
+};
+
+/* ---- collector ---- */
+
+/* Appends r to formatter i's current shard, publishing the shard when it is full.
+ * Returns 0 or -ECANCELED (stopping). */
+static int emit(struct mxp_pipeline *p, unsigned i, const struct record *r)
+{
+	struct shard *s = p->cur[i];
+	if (s == NULL) {
+		s = mxp_channel_acquire_wait_spsc(&p->f[i].shards, &p->stop);
+		if (s == NULL)
+			return -ECANCELED;
+		s->n = 0;
+		s->end = false;
+		p->cur[i] = s;
+	}
+	s->rec[s->n++] = *r;
+	if (s->n == MXP_PIPELINE_SHARD_RECORDS) {
+		mxp_channel_publish_spsc(&p->f[i].shards, s);
+		p->cur[i] = NULL;
+	}
+	return 0;
+}
+
+/* The walk of export_walk.c, writing records instead of bytes. 0, -ENOMEM, -ECANCELED. */
+static int walk(struct mxp_pipeline *p, time_t after, time_t before)
+{
+	const struct mxp_export_settings *s = p->settings;
+	for (struct mxp_host *h = mxp_store_hosts(p->store); h != NULL; h = mxp_host_next(h)) {
+		int want = mxp_filter_host(&p->filters, s, h);
+		if (want < 0)
+			return -ENOMEM;
+		if (!want)
+			continue;
+		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c)) {
+			want = mxp_filter_chart(&p->filters, s, c);
+			if (want < 0)
+				return -ENOMEM;
+			if (!want)
+				continue;
+			if (mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, &p->reading) != 0)
+				return -ENOMEM;
+			for (size_t k = 0; k < p->reading.ndims; k++) {
+				const struct mxp_dim_reading *x = &p->reading.dims[k];
+				if (!x->exported)
+					continue;
+				struct record r = {.host = h, .chart = c, .dim = x->dim};
+				if (s->source == MXP_SOURCE_AS_COLLECTED) {
+					r.v.collected = x->collected;
+					r.t = x->collected_t;
+				} else {
+					r.v.stored = x->value;
+					r.t = x->value_t;
+				}
+				int rc = emit(p, x->dim->serial % p->n, &r);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+/* One window: walk, end-of-window shard to every formatter, N acks, then read_end. */
+static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
+{
+	unsigned retries0 = p->reading.retries;
+	long produced = 0;
+
+	mxp_store_read_begin(p->reader);
+	int err = walk(p, cmd->after, cmd->before);
+	for (unsigned i = 0; i < p->n; i++) {
+		struct shard *s = p->cur[i];
+		if (s == NULL) {
+			s = mxp_channel_acquire_wait_spsc(&p->f[i].shards, &p->stop);
+			if (s == NULL) {
+				/* stopping mid-window: free() broke its contract; formatters
+				 * are leaving too, so no ack will come */
+				mxp_store_read_end(p->reader);
+				cmd->err = -ECANCELED;
+				return;
+			}
+			s->n = 0;
+		}
+		s->end = true;
+		mxp_channel_publish_spsc(&p->f[i].shards, s);
+		p->cur[i] = NULL;
+	}
+	for (unsigned i = 0; i < p->n; i++) {
+		struct ack *a = mxp_channel_receive_wait_spsc(&p->f[i].ack, &p->stop);
+		if (a == NULL) {
+			err = -ECANCELED;
+			break;
+		}
+		produced += a->records;
+		if (a->err != 0 && err == 0)
+			err = a->err;
+		mxp_channel_release_spsc(&p->f[i].ack, a);
+	}
+	/* every formatter acked its last read of a record: store objects may go now */
+	mxp_store_read_end(p->reader);
+
+	cmd->produced = produced;
+	cmd->err = err;
+	cmd->retries = p->reading.retries - retries0;
+}
+
+static void *collector_main(void *arg)
+{
+	struct mxp_pipeline *p = arg;
+	struct window_cmd *cmd;
+	while ((cmd = mxp_channel_receive_wait_spsc(&p->cmd, &p->stop)) != NULL) {
+		collect_window(p, cmd);
+		mxp_channel_release_spsc(&p->cmd, cmd);
+	}
+	return NULL;
+}
+
+/* ---- formatters ---- */
+
+static void format_shard(const struct mxp_pipeline *p, const struct shard *sh, struct outbuf *o)
+{
+	const struct mxp_export_settings *s = p->settings;
+	const struct mxp_format *fmt = s->format;
+	const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
+
+	for (unsigned k = 0; k < sh->n && o->err == 0; k++) {
+		const struct record *r = &sh->rec[k];
+		const struct mxp_series series = {
+			.host = r->host,
+			.chart = r->chart,
+			.dim = r->dim,
+			.hostname = r->host->is_localhost ? s->hostname : r->host->hostname,
+		};
+		int rc = s->source == MXP_SOURCE_AS_COLLECTED
+				 ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, r->t)
+				 : fmt->put_stored(&o->buf, &opt, &series, r->v.stored, r->t);
+		if (rc < 0)
+			o->err = rc;
+		else
+			o->records += rc;
+	}
+}
+
+static void *formatter_main(void *arg)
+{
+	struct formatter *f = arg;
+	struct mxp_pipeline *p = f->p;
+	struct outbuf *o = NULL;
+	struct shard *sh;
+
+	while ((sh = mxp_channel_receive_wait_spsc(&f->shards, &p->stop)) != NULL) {
+		if (o == NULL) {
+			o = mxp_channel_acquire_wait_spsc(&f->out, &p->stop);
+			if (o == NULL) {
+				mxp_channel_release_spsc(&f->shards, sh);
+				break;
+			}
+			mxp_buf_reset(&o->buf);
+			o->records = 0;
+			o->err = 0;
+			o->end = false;
+		}
+		format_shard(p, sh, o);
+		bool end = sh->end;
+		mxp_channel_release_spsc(&f->shards, sh);
+		if (!end)
+			continue;
+
+		long records = o->records;
+		int err = o->err;
+		o->end = true;
+		mxp_channel_publish_spsc(&f->out, o);
+		o = NULL;
+		struct ack *a = mxp_channel_acquire_wait_spsc(&f->ack, &p->stop);
+		if (a == NULL)
+			break;
+		a->records = records;
+		a->err = err;
+		/* last read of a record (format_shard) before the collector may end its epoch */
+		mxp_channel_publish_spsc(&f->ack, a);
+	}
+	return NULL;
+}
+
+/* ---- sink ---- */
+
+static void idle_wait(unsigned *idle)
+{
+	if (*idle < SINK_YIELD_ROUNDS) {
+		(*idle)++;
+		sched_yield();
+		return;
+	}
+	long ns = MXP_CHANNEL_SLEEP_MIN_NS << (*idle - SINK_YIELD_ROUNDS < 7 ? *idle - SINK_YIELD_ROUNDS : 7);
+	if (ns > MXP_CHANNEL_SLEEP_MAX_NS)
+		ns = MXP_CHANNEL_SLEEP_MAX_NS;
+	else
+		(*idle)++;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
+	nanosleep(&ts, NULL);
+}
+
+static void *sink_main(void *arg)
+{
+	struct mxp_pipeline *p = arg;
+	unsigned ends = 0, idle = 0;
+	long delivered = 0;
+	int err = 0;
+
+	for (;;) {
+		int stopping = ck_pr_load_int(&p->stop);
+		bool got = false;
+		for (unsigned i = 0; i < p->n; i++) {
+			struct outbuf *o = mxp_channel_receive_spsc(&p->f[i].out);
+			if (o == NULL)
+				continue;
+			got = true;
+			if (o->err != 0 && err == 0)
+				err = o->err;
+			if (o->buf.len > 0) {
+				int rc = p->deliver(p->arg, o->buf.data, o->buf.len, o->records);
+				if (rc < 0 && err == 0)
+					err = rc;
+				if (rc >= 0)
+					delivered += o->records;
+			}
+			bool end = o->end;
+			mxp_channel_release_spsc(&p->f[i].out, o);
+			if (end && ++ends == p->n) {
+				struct window_result *r = mxp_channel_acquire_wait_spsc(&p->result, &p->stop);
+				if (r == NULL)
+					return NULL;
+				r->delivered = delivered;
+				r->err = err;
+				mxp_channel_publish_spsc(&p->result, r);
+				ends = 0;
+				delivered = 0;
+				err = 0;
+			}
+		}
+		if (got) {
+			idle = 0;
+			continue;
+		}
+		if (stopping)
+			return NULL;
+		idle_wait(&idle);
+	}
+}
+
+/* ---- owner ---- */
+
+long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
+{
+	struct window_cmd *cmd = p->cmd_held;
+	if (cmd == NULL)
+		return -ECANCELED;
+	cmd->after = after;
+	cmd->before = before;
+	cmd->produced = 0;
+	cmd->err = 0;
+	cmd->retries = 0;
+	mxp_channel_publish_spsc(&p->cmd, cmd);
+	p->cmd_held = NULL;
+
+	struct window_result *r = mxp_channel_receive_wait_spsc(&p->result, &p->stop);
+	if (r == NULL)
+		return -ECANCELED;
+	long delivered = r->delivered;
+	int derr = r->err;
+	mxp_channel_release_spsc(&p->result, r);
+
+	/* the collector released cmd after its read_end: the window is over everywhere */
+	cmd = mxp_channel_acquire_wait_spsc(&p->cmd, &p->stop);
+	if (cmd == NULL)
+		return -ECANCELED;
+	p->cmd_held = cmd;
+
+	p->stats.windows++;
+	p->stats.last_produced = cmd->produced;
+	p->stats.last_delivered = delivered;
+	p->stats.produced += (uint64_t)cmd->produced;
+	p->stats.delivered += (uint64_t)delivered;
+	p->stats.read_retries += cmd->retries;
+	if (cmd->err != 0)
+		return cmd->err;
+	if (derr != 0)
+		return derr;
+	return delivered;
+}
+
+void mxp_pipeline_stats(const struct mxp_pipeline *p, struct mxp_pipeline_stats *out)
+{
+	*out = p->stats;
+}
+
+static void stop_and_join(struct mxp_pipeline *p)
+{
+	ck_pr_fence_store(); /* everything published before the flag (the drain of channel.h) */
+	ck_pr_store_int(&p->stop, 1);
+	if (p->collector_started)
+		pthread_join(p->collector, NULL);
+	for (unsigned i = 0; i < p->n && p->f != NULL; i++)
+		if (p->f[i].started)
+			pthread_join(p->f[i].thread, NULL);
+	if (p->sink_started)
+		pthread_join(p->sink, NULL);
+	p->collector_started = p->sink_started = false;
+	for (unsigned i = 0; i < p->n && p->f != NULL; i++)
+		p->f[i].started = false;
+}
+
+void mxp_pipeline_free(struct mxp_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	stop_and_join(p);
+	if (p->f != NULL) {
+		for (unsigned i = 0; i < p->n; i++) {
+			struct formatter *f = &p->f[i];
+			for (unsigned k = 0; k < MXP_PIPELINE_OUTBUFS; k++) {
+				struct outbuf *o = mxp_channel_object(&f->out, k);
+				if (o != NULL)
+					mxp_buf_free(&o->buf);
+			}
+			mxp_channel_free(&f->shards);
+			mxp_channel_free(&f->out);
+			mxp_channel_free(&f->ack);
+		}
+		free(p->f);
+	}
+	mxp_channel_free(&p->cmd);
+	mxp_channel_free(&p->result);
+	if (p->reader != NULL)
+		mxp_store_reader_put(p->reader);
+	mxp_filter_cache_free(&p->filters);
+	mxp_chart_reading_free(&p->reading);
+	free(p->cur);
+	free(p);
+}
+
+struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_export_settings *settings,
+				      unsigned nformatters, mxp_pipeline_deliver_fn deliver, void *arg)
+{
+	struct mxp_pipeline *p = NULL;
+	void *mem = NULL;
+	int err;
+
+	if (store == NULL || settings == NULL || settings->format == NULL || deliver == NULL ||
+	    nformatters < 1 || nformatters > MXP_PIPELINE_MAX_FORMATTERS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (posix_memalign(&mem, CK_MD_CACHELINE, sizeof(*p)) != 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = mem;
+	memset(p, 0, sizeof(*p));
+	p->store = store;
+	p->settings = settings;
+	p->n = nformatters;
+	p->deliver = deliver;
+	p->arg = arg;
+
+	err = -ENOMEM;
+	mem = NULL;
+	if (posix_memalign(&mem, CK_MD_CACHELINE, nformatters * sizeof(*p->f)) != 0)
+		goto fail;
+	p->f = mem;
+	memset(p->f, 0, nformatters * sizeof(*p->f));
+	p->cur = calloc(nformatters, sizeof(*p->cur));
+	if (p->cur == NULL)
+		goto fail;
+	/* registered here, used by the collector only; pthread_create/join order the hand-over */
+	p->reader = mxp_store_reader_get(store);
+	if (p->reader == NULL)
+		goto fail;
+	if ((err = mxp_channel_init(&p->cmd, 1, sizeof(struct window_cmd), 0)) != 0 ||
+	    (err = mxp_channel_init(&p->result, 1, sizeof(struct window_result), 0)) != 0)
+		goto fail;
+	for (unsigned i = 0; i < nformatters; i++) {
+		struct formatter *f = &p->f[i];
+		f->p = p;
+		f->index = i;
+		if ((err = mxp_channel_init(&f->shards, MXP_PIPELINE_SHARDS, sizeof(struct shard), 0)) != 0 ||
+		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS, sizeof(struct outbuf), 0)) != 0 ||
+		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0)
+			goto fail;
+	}
+	p->cmd_held = mxp_channel_acquire_spsc(&p->cmd);
+
+	if ((err = -pthread_create(&p->sink, NULL, sink_main, p)) != 0)
+		goto fail;
+	p->sink_started = true;
+	for (unsigned i = 0; i < nformatters; i++) {
+		if ((err = -pthread_create(&p->f[i].thread, NULL, formatter_main, &p->f[i])) != 0)
+			goto fail;
+		p->f[i].started = true;
+	}
+	if ((err = -pthread_create(&p->collector, NULL, collector_main, p)) != 0)
+		goto fail;
+	p->collector_started = true;
+	return p;
+
+fail:
+	mxp_pipeline_free(p);
+	errno = -err;
+	return NULL;
+}

@@ -1,0 +1,266 @@
+/* test_pipeline.c — the threaded pipeline against the seed-like baseline: for each
+ * format, source and formatter count, the delivered lines equal the baseline's lines as
+ * a multiset (formatters interleave series, so only the order may differ), and the
+ * record counts match. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/simple_pattern.h"
+#include "engine/baseline.h"
+#include "engine/pipeline.h"
+#include "format/format.h"
+#include "synthetic_source.h"
+
+static struct mxp_store *store;
+static struct mxp_pattern *all_charts;
+
+/* The fixture of test_formats.c: localhost "real-name" (sent as the instance's
+ * hostname) with system.cpu and disk.sda-1 "root disk", a child host with tags,
+ * collected every second from 995 to 1012. */
+static void build_small(void)
+{
+	store = mxp_store_new(NULL);
+	struct mxp_host *h = mxp_host_add(store, "real-name", "a=1;b=2", NULL, 0);
+	struct mxp_host *child = mxp_host_add(store, "child1", "env=prod", NULL, 0);
+	struct mxp_chart_def cpu = {.type = "system", .id = "cpu", .family = "cpu", .context = "system.cpu",
+				    .units = "percentage", .update_every = 1};
+	struct mxp_chart_def disk = {.type = "disk", .id = "sda-1", .name = "root disk", .family = "sda",
+				     .context = "disk.io", .units = "KiB/s", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &cpu);
+	struct mxp_dim *user = mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_dim *sys = mxp_dim_add(c, "sys", NULL, 1, 4, MXP_ALG_ABSOLUTE);
+	struct mxp_chart *d = mxp_chart_add(h, &disk);
+	struct mxp_dim *reads = mxp_dim_add(d, "io-r", "reads 1", 2, 1, MXP_ALG_ABSOLUTE);
+	struct mxp_chart *cc = mxp_chart_add(child, &cpu);
+	struct mxp_dim *cuser = mxp_dim_add(cc, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(user && sys && reads && cuser);
+	for (time_t t = 995; t <= 1012; t++) {
+		struct timeval tv = {.tv_sec = t, .tv_usec = 500000};
+		mxp_dim_set(user, t - 990);
+		mxp_dim_set(sys, t - 990);
+		mxp_chart_done(c, &tv);
+		mxp_dim_set(reads, t - 990);
+		mxp_chart_done(d, &tv);
+		mxp_dim_set(cuser, 100 + t - 990);
+		mxp_chart_done(cc, &tv);
+	}
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+}
+
+/* 20 hosts x 20 charts x 10 dims of the synthetic source, collected 995..1012. */
+static void build_big(void)
+{
+	store = mxp_store_new(NULL);
+	mxp_host_add(store, "localhost-real", NULL, NULL, 0);
+	struct mxp_synthetic *syn = mxp_synthetic_new(store, 20, 20, 10, 1, 42);
+	cr_assert_not_null(syn);
+	for (time_t t = 995; t <= 1012; t++) {
+		struct timeval tv = {.tv_sec = t, .tv_usec = 250000};
+		mxp_synthetic_collect(syn, &tv);
+	}
+	mxp_synthetic_free(syn);
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+}
+
+static void teardown(void)
+{
+	mxp_store_free(store);
+	mxp_pattern_free(all_charts);
+	store = NULL;
+	all_charts = NULL;
+}
+
+static struct mxp_export_settings settings(const char *type, enum mxp_source src)
+{
+	struct mxp_export_settings s = {
+		.format = mxp_format_find(type),
+		.source = src,
+		.prefix = "netdata",
+		.hostname = "myhost",
+		.send_names = true,
+		.update_every = 10,
+		.charts = all_charts,
+		.hosts = NULL,
+	};
+	cr_assert_not_null(s.format, "type %s", type);
+	return s;
+}
+
+/* What the sink hands over, collected on the sink thread, read after export returns. */
+struct sink {
+	struct mxp_buf bytes;
+	long records;
+	unsigned calls;
+	int fail_with;
+};
+
+static int deliver(void *arg, const char *data, size_t len, long records)
+{
+	struct sink *k = arg;
+	k->calls++;
+	if (k->fail_with != 0)
+		return k->fail_with;
+	cr_assert_gt(len, 0);
+	cr_assert_eq(mxp_buf_put(&k->bytes, data, len), 0);
+	k->records += records;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Splits text (every line ends in '\n') into a sorted array of NUL-terminated lines;
+ * *copy owns them. */
+static char **sorted_lines(const struct mxp_buf *b, size_t *n, char **copy)
+{
+	*copy = malloc(b->len + 1);
+	cr_assert_not_null(*copy);
+	memcpy(*copy, b->data ? b->data : "", b->len);
+	(*copy)[b->len] = '\0';
+	cr_assert(b->len == 0 || (*copy)[b->len - 1] == '\n', "output does not end with a newline");
+	size_t count = 0;
+	for (size_t i = 0; i < b->len; i++)
+		count += (*copy)[i] == '\n';
+	char **lines = calloc(count + 1, sizeof(*lines));
+	cr_assert_not_null(lines);
+	size_t k = 0;
+	char *p = *copy;
+	for (size_t i = 0; i < b->len; i++) {
+		if ((*copy)[i] == '\n') {
+			(*copy)[i] = '\0';
+			lines[k++] = p;
+			p = *copy + i + 1;
+		}
+	}
+	qsort(lines, count, sizeof(*lines), cmp_str);
+	*n = count;
+	return lines;
+}
+
+/* Exports [after, before] with the baseline and with a pipeline of nf formatters, twice
+ * (the second window reuses every shard and buffer), and compares. */
+static void compare(const struct mxp_export_settings *s, unsigned nf, time_t after, time_t before)
+{
+	struct mxp_buf want = {0};
+	struct mxp_baseline bl;
+	cr_assert_eq(mxp_baseline_init(&bl, store, s), 0);
+	long want_n = mxp_baseline_export(&bl, after, before, &want);
+	mxp_baseline_fini(&bl);
+	cr_assert_gt(want_n, 0);
+
+	struct sink k = {0};
+	struct mxp_pipeline *p = mxp_pipeline_new(store, s, nf, deliver, &k);
+	cr_assert_not_null(p, "mxp_pipeline_new: %s", strerror(errno));
+	for (int round = 0; round < 2; round++) {
+		mxp_buf_reset(&k.bytes);
+		k.records = 0;
+		long n = mxp_pipeline_export(p, after, before);
+		struct mxp_pipeline_stats st;
+		mxp_pipeline_stats(p, &st);
+		cr_assert_eq(n, want_n, "%s/%d nf=%u: pipeline %ld records, baseline %ld", s->format->name, s->source,
+			     nf, n, want_n);
+		cr_assert_eq(k.records, want_n);
+		cr_assert_eq(st.last_produced, st.last_delivered);
+		cr_assert_eq(st.last_delivered, want_n);
+		cr_assert_eq(st.windows, (uint64_t)round + 1);
+
+		size_t nw, ng;
+		char *cw, *cg;
+		char **lw = sorted_lines(&want, &nw, &cw);
+		char **lg = sorted_lines(&k.bytes, &ng, &cg);
+		cr_assert_eq(ng, nw, "%zu lines, baseline %zu", ng, nw);
+		for (size_t i = 0; i < nw; i++)
+			cr_assert_str_eq(lg[i], lw[i], "%s nf=%u line %zu", s->format->name, nf, i);
+		free(lw);
+		free(lg);
+		free(cw);
+		free(cg);
+	}
+	mxp_pipeline_free(p);
+	mxp_buf_free(&k.bytes);
+	mxp_buf_free(&want);
+}
+
+static const char *const types[] = {"graphite", "opentsdb", "json"};
+static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_AS_COLLECTED};
+
+static void compare_all(void)
+{
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++)
+			for (unsigned nf = 1; nf <= 3; nf++) {
+				struct mxp_export_settings st = settings(types[t], sources[s]);
+				compare(&st, nf, 1000, 1010);
+			}
+}
+
+TestSuite(pipeline, .fini = teardown);
+
+Test(pipeline, small_store_equals_baseline)
+{
+	build_small();
+	compare_all();
+}
+
+Test(pipeline, big_store_equals_baseline)
+{
+	build_big();
+	compare_all();
+}
+
+Test(pipeline, sum_with_ids_equals_baseline)
+{
+	build_big();
+	struct mxp_export_settings st = settings("graphite", MXP_SOURCE_SUM);
+	st.send_names = false;
+	st.prefix = "my.prefix";
+	compare(&st, 2, 1000, 1010);
+}
+
+Test(pipeline, nothing_to_export)
+{
+	build_small();
+	struct mxp_export_settings st = settings("graphite", MXP_SOURCE_AVERAGE);
+	st.charts = NULL; /* matches nothing */
+	struct sink k = {0};
+	struct mxp_pipeline *p = mxp_pipeline_new(store, &st, 2, deliver, &k);
+	cr_assert_not_null(p);
+	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), 0);
+	cr_assert_eq(k.calls, 0);
+	mxp_pipeline_free(p);
+}
+
+Test(pipeline, deliver_error_fails_the_window)
+{
+	build_small();
+	struct mxp_export_settings st = settings("json", MXP_SOURCE_AVERAGE);
+	struct sink k = {.fail_with = -EPIPE};
+	struct mxp_pipeline *p = mxp_pipeline_new(store, &st, 3, deliver, &k);
+	cr_assert_not_null(p);
+	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), -EPIPE);
+	struct mxp_pipeline_stats s;
+	mxp_pipeline_stats(p, &s);
+	cr_assert_eq(s.last_produced, 4);
+	cr_assert_eq(s.last_delivered, 0);
+	/* the pipeline goes on: the next window delivers */
+	k.fail_with = 0;
+	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), 4);
+	mxp_pipeline_free(p);
+	mxp_buf_free(&k.bytes);
+}
+
+Test(pipeline, bad_arguments)
+{
+	build_small();
+	struct mxp_export_settings st = settings("json", MXP_SOURCE_AVERAGE);
+	struct sink k = {0};
+	errno = 0;
+	cr_assert_null(mxp_pipeline_new(store, &st, 0, deliver, &k));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_null(mxp_pipeline_new(store, &st, 1, NULL, &k));
+	mxp_pipeline_free(NULL);
+}
