@@ -15,7 +15,8 @@
 #include "config/config.h"
 #include "config/data_source.h"
 #include "config/simple_pattern.h"
-#include "engine/export_walk.h"
+#include "engine/export_settings.h"
+#include "engine/pipeline.h"
 #include "engine/log.h"
 #include "format/format.h"
 #include "proc_source.h"
@@ -105,6 +106,9 @@ static const char usage_text[] =
 	"        Send chart and dimension ids instead of names.\n"
 	"    -n, --count N\n"
 	"        Stop after N rounds of exports. Default: run until interrupted.\n"
+	"    --formatters N\n"
+	"        Formatter threads of each instance's pipeline (1 to 256). Default: the\n"
+	"        configuration's `formatter threads`, else one per core.\n"
 	"    -q, --quiet\n"
 	"        Log only warnings and errors.\n"
 	"    --log stderr|syslog\n"
@@ -165,15 +169,33 @@ static int64_t sleep_until_next(int64_t step_ns)
 	return next;
 }
 
-/* One instance's exports: its settings, its walk, and the end of its last window. */
+/* One instance's exports: its settings, its pipeline, and the end of its last window. */
 struct job {
 	const char *name;
 	const char *type;
 	struct mxp_export_settings set;
-	struct mxp_walk walk;
+	unsigned formatters;
+	struct mxp_pipeline *pipeline;
 	time_t after;
 	long exports;
+	size_t bytes;            /* of the window being delivered (sink thread, then owner) */
+	int write_errno;         /* set by deliver on a failed write */
 };
+
+/* The pipeline's sink hands each formatter's output here: standard output, until mxp
+ * sends over the network. Runs on the sink thread; the owner reads bytes/write_errno
+ * after the export returned (the pipeline orders them). */
+static int deliver_stdout(void *arg, const char *data, size_t len, long records)
+{
+	struct job *jb = arg;
+	(void)records;
+	if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+		jb->write_errno = errno ? errno : EIO;
+		return -jb->write_errno;
+	}
+	jb->bytes += len;
+	return 0;
+}
 
 #define MXPD_MAX_JOBS 64
 
@@ -227,6 +249,7 @@ int main(int argc, char **argv)
 		OPT_IDS,
 		OPT_CHECK,
 		OPT_LOG,
+		OPT_FORMATTERS,
 	};
 	static const struct option longopts[] = {
 		{"synthetic", required_argument, NULL, OPT_SYNTHETIC},
@@ -242,6 +265,7 @@ int main(int argc, char **argv)
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"foreground", no_argument, NULL, 'D'},
 		{"log", required_argument, NULL, OPT_LOG},
+		{"formatters", required_argument, NULL, OPT_FORMATTERS},
 		{"count", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -263,6 +287,7 @@ int main(int argc, char **argv)
 	long count = -1;
 	bool quiet = false, check = false, use_syslog = false;
 	const char *conf_file = NULL;
+	unsigned formatters = 0; /* 0: the config's `formatter threads`, else one per core */
 
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:Dt:s:u:n:qhV", longopts, NULL)) != -1) {
@@ -307,6 +332,14 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			break; /* mxpd always stays in the foreground */
+		case OPT_FORMATTERS: {
+			errno = 0;
+			long nf = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || nf < 1 || nf > 256)
+				return bad_arg("invalid --formatters '%s' (1 to 256)", optarg);
+			formatters = (unsigned)nf;
+			break;
+		}
 		case OPT_LOG:
 			if (strcmp(optarg, "syslog") == 0)
 				use_syslog = true;
@@ -391,7 +424,7 @@ int main(int argc, char **argv)
 			mxp_log(MXP_LOG_WARNING, "--send-charts-matching is empty: nothing will be exported (as netdata)");
 		set.charts = charts;
 		set.hosts = hosts;
-		jobs[njobs++] = (struct job){.name = "command line", .type = type, .set = set};
+		jobs[njobs++] = (struct job){.name = "command line", .type = type, .set = set, .formatters = formatters};
 	} else {
 		for (size_t i = 0; i < conf->ninstances; i++) {
 			const struct mxp_instance_conf *ic = &conf->instances[i];
@@ -413,7 +446,8 @@ int main(int argc, char **argv)
 				.charts = ic->charts,
 				.hosts = ic->hosts,
 			};
-			jobs[njobs++] = (struct job){.name = ic->name, .type = ic->type, .set = is};
+			jobs[njobs++] = (struct job){.name = ic->name, .type = ic->type, .set = is,
+						     .formatters = formatters ? formatters : (unsigned)ic->formatter_threads};
 		}
 		if (njobs == 0)
 			mxp_log(MXP_LOG_WARNING, "%s: no instance is enabled: nothing to export", conf->file);
@@ -426,7 +460,6 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct mxp_store *store = mxp_store_new(NULL);
 	struct feeder feeder = {.update_every = 1};
-	struct mxp_buf out = {0};
 	size_t ready = 0;
 	if (store == NULL)
 		goto done;
@@ -446,10 +479,16 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cores = ncpu > 0 ? (unsigned)(ncpu > 256 ? 256 : ncpu) : 1;
 	time_t start = time(NULL);
 	for (; ready < njobs; ready++) {
-		if (mxp_walk_init(&jobs[ready].walk, store, &jobs[ready].set) != 0)
+		struct job *jb = &jobs[ready];
+		jb->pipeline = mxp_pipeline_new(store, &jb->set, jb->formatters ? jb->formatters : cores, deliver_stdout, jb);
+		if (jb->pipeline == NULL) {
+			mxp_log(MXP_LOG_ERROR, "[%s] cannot start the pipeline: %s", jb->name, strerror(errno));
 			goto done;
+		}
 		jobs[ready].after = start;
 		const struct mxp_export_settings *js = &jobs[ready].set;
 		if (synthetic != NULL)
@@ -488,24 +527,24 @@ int main(int argc, char **argv)
 			time_t before = time(NULL);
 			struct timespec t0;
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			mxp_buf_reset(&out);
-			long records = mxp_walk_export(&jb->walk, jb->after, before, &out);
+			jb->bytes = 0;
+			long records = mxp_pipeline_export(jb->pipeline, jb->after, before);
 			jb->after = before;
 			exported = true;
-			if (records < 0) {
-				mxp_log(MXP_LOG_ERROR, "out of memory formatting an export; stopping");
-				rc = 1;
+			if (records < 0 && jb->write_errno != 0) {
+				if (jb->write_errno != EPIPE)
+					mxp_log(MXP_LOG_ERROR, "cannot write to standard output: %s", strerror(jb->write_errno));
+				stopping = 1; /* the reader went away: a normal end for `mxpd | head` */
 				break;
 			}
-			if (out.len > 0 && (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0)) {
-				if (errno != EPIPE)
-					mxp_log(MXP_LOG_ERROR, "cannot write to standard output: %s", strerror(errno));
-				stopping = 1; /* the reader went away: a normal end for `mxpd | head` */
+			if (records < 0) {
+				mxp_log(MXP_LOG_ERROR, "[%s] export failed: %s; stopping", jb->name, strerror((int)-records));
+				rc = 1;
 				break;
 			}
 			if (synthetic != NULL)
 				mxp_log(MXP_LOG_INFO, "[%s] export %ld: %ld records, %zu bytes in %.1f ms", jb->name,
-					++jb->exports, records, out.len, elapsed_ms(&t0));
+					++jb->exports, records, jb->bytes, elapsed_ms(&t0));
 		}
 		if (rc != 0)
 			break;
@@ -516,11 +555,10 @@ int main(int argc, char **argv)
 
 done:
 	for (size_t j = 0; j < ready; j++)
-		mxp_walk_fini(&jobs[j].walk);
+		mxp_pipeline_free(jobs[j].pipeline);
 	mxp_proc_source_free(feeder.proc);
 	mxp_synthetic_free(feeder.synthetic);
 	mxp_store_free(store);
-	mxp_buf_free(&out);
 	mxp_pattern_free(charts);
 	mxp_pattern_free(hosts);
 	mxp_conf_free(conf);
