@@ -13,42 +13,14 @@
 #include "engine/export_walk.h"
 #include "format/format.h"
 #include "format/names.h"
+#include "support/golden_store.h"
 
 static struct mxp_store *store;
 static struct mxp_pattern *all_charts;
 
-/* localhost (named "real-name" in the store, sent as the instance's hostname) with
- * system.cpu (user 1/1, sys 1/4) and disk.sda-1 named "root disk" (dim id "io-r",
- * name "reads 1"), collected every second from 995 to 1012 at half past, with
- * user = t - 990, sys = (t - 990) / 4, reads = 2 * (t - 990); a child host with tags. */
 static void build(const char *local_tags, const char *child_tags, bool gap_at_1003)
 {
-	store = mxp_store_new(NULL);
-	struct mxp_host *h = mxp_host_add(store, "real-name", local_tags, NULL, 0);
-	struct mxp_host *child = mxp_host_add(store, "child1", child_tags, NULL, 0);
-	struct mxp_chart_def cpu = {.type = "system", .id = "cpu", .family = "cpu", .context = "system.cpu",
-				    .units = "percentage", .update_every = 1};
-	struct mxp_chart_def disk = {.type = "disk", .id = "sda-1", .name = "root disk", .family = "sda",
-				     .context = "disk.io", .units = "KiB/s", .update_every = 1};
-	struct mxp_chart *c = mxp_chart_add(h, &cpu);
-	struct mxp_dim *user = mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
-	struct mxp_dim *sys = mxp_dim_add(c, "sys", NULL, 1, 4, MXP_ALG_ABSOLUTE);
-	struct mxp_chart *d = mxp_chart_add(h, &disk);
-	struct mxp_dim *reads = mxp_dim_add(d, "io-r", "reads 1", 2, 1, MXP_ALG_ABSOLUTE);
-	struct mxp_chart *cc = mxp_chart_add(child, &cpu);
-	struct mxp_dim *cuser = mxp_dim_add(cc, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
-	cr_assert(user && sys && reads && cuser);
-	for (time_t t = 995; t <= 1012; t++) {
-		struct timeval tv = {.tv_sec = t, .tv_usec = 500000};
-		if (!(gap_at_1003 && t == 1003))
-			mxp_dim_set(user, t - 990);
-		mxp_dim_set(sys, t - 990);
-		mxp_chart_done(c, &tv);
-		mxp_dim_set(reads, t - 990);
-		mxp_chart_done(d, &tv);
-		mxp_dim_set(cuser, 100 + t - 990);
-		mxp_chart_done(cc, &tv);
-	}
+	store = golden_store_build(local_tags, child_tags, gap_at_1003);
 	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
 }
 
@@ -62,18 +34,7 @@ static void teardown(void)
 
 static struct mxp_export_settings settings(const char *type, enum mxp_source src)
 {
-	struct mxp_export_settings s = {
-		.format = mxp_format_find(type),
-		.source = src,
-		.prefix = "netdata",
-		.hostname = "myhost",
-		.send_names = true,
-		.update_every = 10,
-		.charts = all_charts,
-		.hosts = NULL,
-	};
-	cr_assert_not_null(s.format, "type %s", type);
-	return s;
+	return golden_settings(type, src, all_charts);
 }
 
 /* Exports [1000, 1010] with both exporters and checks both against expected. */

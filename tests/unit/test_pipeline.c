@@ -10,42 +10,17 @@
 #include "config/simple_pattern.h"
 #include "engine/baseline.h"
 #include "engine/pipeline.h"
+#include "support/golden_store.h"
 #include "format/format.h"
 #include "synthetic_source.h"
 
 static struct mxp_store *store;
 static struct mxp_pattern *all_charts;
 
-/* The fixture of test_formats.c: localhost "real-name" (sent as the instance's
- * hostname) with system.cpu and disk.sda-1 "root disk", a child host with tags,
- * collected every second from 995 to 1012. */
+/* The golden tests' store (tests/support/golden_store.h), with host tags on both hosts. */
 static void build_small(void)
 {
-	store = mxp_store_new(NULL);
-	struct mxp_host *h = mxp_host_add(store, "real-name", "a=1;b=2", NULL, 0);
-	struct mxp_host *child = mxp_host_add(store, "child1", "env=prod", NULL, 0);
-	struct mxp_chart_def cpu = {.type = "system", .id = "cpu", .family = "cpu", .context = "system.cpu",
-				    .units = "percentage", .update_every = 1};
-	struct mxp_chart_def disk = {.type = "disk", .id = "sda-1", .name = "root disk", .family = "sda",
-				     .context = "disk.io", .units = "KiB/s", .update_every = 1};
-	struct mxp_chart *c = mxp_chart_add(h, &cpu);
-	struct mxp_dim *user = mxp_dim_add(c, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
-	struct mxp_dim *sys = mxp_dim_add(c, "sys", NULL, 1, 4, MXP_ALG_ABSOLUTE);
-	struct mxp_chart *d = mxp_chart_add(h, &disk);
-	struct mxp_dim *reads = mxp_dim_add(d, "io-r", "reads 1", 2, 1, MXP_ALG_ABSOLUTE);
-	struct mxp_chart *cc = mxp_chart_add(child, &cpu);
-	struct mxp_dim *cuser = mxp_dim_add(cc, "user", NULL, 1, 1, MXP_ALG_ABSOLUTE);
-	cr_assert(user && sys && reads && cuser);
-	for (time_t t = 995; t <= 1012; t++) {
-		struct timeval tv = {.tv_sec = t, .tv_usec = 500000};
-		mxp_dim_set(user, t - 990);
-		mxp_dim_set(sys, t - 990);
-		mxp_chart_done(c, &tv);
-		mxp_dim_set(reads, t - 990);
-		mxp_chart_done(d, &tv);
-		mxp_dim_set(cuser, 100 + t - 990);
-		mxp_chart_done(cc, &tv);
-	}
+	store = golden_store_build("a=1;b=2", "env=prod", false);
 	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
 }
 
@@ -74,18 +49,7 @@ static void teardown(void)
 
 static struct mxp_export_settings settings(const char *type, enum mxp_source src)
 {
-	struct mxp_export_settings s = {
-		.format = mxp_format_find(type),
-		.source = src,
-		.prefix = "netdata",
-		.hostname = "myhost",
-		.send_names = true,
-		.update_every = 10,
-		.charts = all_charts,
-		.hosts = NULL,
-	};
-	cr_assert_not_null(s.format, "type %s", type);
-	return s;
+	return golden_settings(type, src, all_charts);
 }
 
 /* What the sink hands over, collected on the sink thread, read after export returns. */
