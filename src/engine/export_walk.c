@@ -22,50 +22,73 @@ void mxp_walk_fini(struct mxp_walk *w)
 	mxp_chart_reading_free(&w->reading);
 }
 
-long mxp_walk_export(struct mxp_walk *w, time_t after, time_t before, struct mxp_buf *out)
+int mxp_walk_each(struct mxp_store *store, const struct mxp_export_settings *s, struct mxp_filter_cache *fc,
+		  struct mxp_chart_reading *reading, time_t after, time_t before, mxp_walk_fn fn, void *arg)
 {
-	const struct mxp_export_settings *s = w->settings;
-	const struct mxp_format *fmt = s->format;
-	const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
-	long records = 0;
-
-	mxp_store_read_begin(w->reader);
-	for (struct mxp_host *h = mxp_store_hosts(w->store); h != NULL; h = mxp_host_next(h)) {
-		int want = mxp_filter_host(&w->filters, s, h);
+	for (struct mxp_host *h = mxp_store_hosts(store); h != NULL; h = mxp_host_next(h)) {
+		int want = mxp_filter_host(fc, s, h);
 		if (want < 0)
-			goto nomem;
+			return -ENOMEM;
 		if (!want)
 			continue;
-		struct mxp_series series = {.host = h,
-					    .hostname = h->is_localhost ? s->hostname : h->hostname};
-
 		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c)) {
-			want = mxp_filter_chart(&w->filters, s, c);
+			want = mxp_filter_chart(fc, s, c);
 			if (want < 0)
-				goto nomem;
+				return -ENOMEM;
 			if (!want)
 				continue;
-			if (mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, &w->reading) != 0)
-				goto nomem;
-			series.chart = c;
-			for (size_t i = 0; i < w->reading.ndims; i++) {
-				const struct mxp_dim_reading *x = &w->reading.dims[i];
-				if (!x->exported)
+			if (mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, reading) != 0)
+				return -ENOMEM;
+			for (size_t i = 0; i < reading->ndims; i++) {
+				if (!reading->dims[i].exported)
 					continue;
-				series.dim = x->dim;
-				int rc = s->source == MXP_SOURCE_AS_COLLECTED
-						 ? fmt->put_collected(out, &opt, &series, x->collected, x->collected_t)
-						 : fmt->put_stored(out, &opt, &series, x->value, x->value_t);
-				if (rc < 0)
-					goto nomem;
-				records += rc;
+				int rc = fn(arg, h, c, &reading->dims[i]);
+				if (rc != 0)
+					return rc;
 			}
 		}
 	}
-	mxp_store_read_end(w->reader);
-	return records;
+	return 0;
+}
 
-nomem:
+/* What mxp_walk_export's callback formats with. */
+struct format_walk {
+	const struct mxp_export_settings *s;
+	struct mxp_format_options opt;
+	struct mxp_buf *out;
+	long records;
+};
+
+static int format_one(void *arg, const struct mxp_host *h, const struct mxp_chart *c,
+		      const struct mxp_dim_reading *x)
+{
+	struct format_walk *fw = arg;
+	const struct mxp_export_settings *s = fw->s;
+	const struct mxp_series series = {
+		.host = h,
+		.chart = c,
+		.dim = x->dim,
+		.hostname = h->is_localhost ? s->hostname : h->hostname,
+	};
+	int rc = s->source == MXP_SOURCE_AS_COLLECTED
+			 ? s->format->put_collected(fw->out, &fw->opt, &series, x->collected, x->collected_t)
+			 : s->format->put_stored(fw->out, &fw->opt, &series, x->value, x->value_t);
+	if (rc < 0)
+		return rc;
+	fw->records += rc;
+	return 0;
+}
+
+long mxp_walk_export(struct mxp_walk *w, time_t after, time_t before, struct mxp_buf *out)
+{
+	const struct mxp_export_settings *s = w->settings;
+	struct format_walk fw = {
+		.s = s,
+		.opt = {.prefix = s->prefix, .send_names = s->send_names},
+		.out = out,
+	};
+	mxp_store_read_begin(w->reader);
+	int rc = mxp_walk_each(w->store, s, &w->filters, &w->reading, after, before, format_one, &fw);
 	mxp_store_read_end(w->reader);
-	return -ENOMEM;
+	return rc < 0 ? rc : fw.records;
 }

@@ -57,6 +57,7 @@
 #include <time.h>
 
 #include "collect/chart_read.h"
+#include "engine/export_walk.h"
 #include "engine/filter_cache.h"
 #include "engine/pipeline.h"
 #include "format/format.h"
@@ -166,43 +167,26 @@ static int emit(struct mxp_pipeline *p, unsigned i, const struct record *r)
 	return 0;
 }
 
+/* mxp_walk_each's callback: one record into the shard of the dim's formatter. */
+static int emit_reading(void *arg, const struct mxp_host *h, const struct mxp_chart *c,
+			const struct mxp_dim_reading *x)
+{
+	struct mxp_pipeline *p = arg;
+	struct record r = {.host = h, .chart = c, .dim = x->dim};
+	if (p->settings->source == MXP_SOURCE_AS_COLLECTED) {
+		r.v.collected = x->collected;
+		r.t = x->collected_t;
+	} else {
+		r.v.stored = x->value;
+		r.t = x->value_t;
+	}
+	return emit(p, x->dim->serial % p->n, &r);
+}
+
 /* The walk of export_walk.c, writing records instead of bytes. 0, -ENOMEM, -ECANCELED. */
 static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 {
-	const struct mxp_export_settings *s = p->settings;
-	for (struct mxp_host *h = mxp_store_hosts(p->store); h != NULL; h = mxp_host_next(h)) {
-		int want = mxp_filter_host(&p->filters, s, h);
-		if (want < 0)
-			return -ENOMEM;
-		if (!want)
-			continue;
-		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c)) {
-			want = mxp_filter_chart(&p->filters, s, c);
-			if (want < 0)
-				return -ENOMEM;
-			if (!want)
-				continue;
-			if (mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, &p->reading) != 0)
-				return -ENOMEM;
-			for (size_t k = 0; k < p->reading.ndims; k++) {
-				const struct mxp_dim_reading *x = &p->reading.dims[k];
-				if (!x->exported)
-					continue;
-				struct record r = {.host = h, .chart = c, .dim = x->dim};
-				if (s->source == MXP_SOURCE_AS_COLLECTED) {
-					r.v.collected = x->collected;
-					r.t = x->collected_t;
-				} else {
-					r.v.stored = x->value;
-					r.t = x->value_t;
-				}
-				int rc = emit(p, x->dim->serial % p->n, &r);
-				if (rc != 0)
-					return rc;
-			}
-		}
-	}
-	return 0;
+	return mxp_walk_each(p->store, p->settings, &p->filters, &p->reading, after, before, emit_reading, p);
 }
 
 /* One window: walk, end-of-window shard to every formatter, N acks, then read_end. */
