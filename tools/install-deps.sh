@@ -11,7 +11,7 @@ set -euo pipefail
 profile=${1:-run}
 
 # Building and running: compiler, build system, and the libraries linked into libmxp.
-run_pkgs=(build-essential cmake pkg-config libck-dev)
+run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev)
 # Testing: the unit-test framework, and clang for the sanitizer/fuzz builds.
 test_pkgs=(libcriterion-dev clang)
 

@@ -1,0 +1,925 @@
+/* sender.c — one thread, every connection: per instance a queue of formatted bytes, a
+ * connection state machine, and the counters (send_counters.h).
+ *
+ * Hand-over (producer -> sender), one mxp_channel per instance:
+ *   producer: the instance's pipeline sink (mxp_sender_put / _end_interval). It swaps
+ *             its full buffer into a channel object, publishes it, and wakes the sender.
+ *   consumer: the sender thread. It swaps the bytes into a queue entry of its own (an
+ *             empty, already grown buffer goes back in the object) and releases it.
+ *   ordering: the channel's (ring/channel.h): the producer's writes to the object
+ *             happen before the sender's reads, and the sender's before the producer's
+ *             reuse. The buffers' memory changes hands with the object, so no copy.
+ * The queue, the connection and the private counters are the sender thread's alone.
+ *
+ * Counters: the sender updates a private copy and publishes it after every round of its
+ * loop inside the instance's ck_sequence (a seqlock), field by field with ck_pr stores;
+ * readers copy with ck_pr loads and retry while a write was in progress. So a reader
+ * sees one moment of the sender's, where produced == delivered + buffered + lost.
+ *
+ * Connection states (per instance):
+ *   DISCONNECTED --(data queued, retry time reached)--> CONNECTING (destination i, in
+ *   order; `timeout ms` to answer) --ok--> CONNECTED --(send/recv error, peer closed)-->
+ *   CLOSING (cancel what is in flight, wait for it) --> DISCONNECTED.
+ *   A failed connect tries the next destination at once; after a round over all of them
+ *   the next round waits a backoff (100 ms doubling to 5 s; reset by a connect).
+ *   CONNECTED keeps one send in flight (a vectored sendmsg over up to MAX_IOV queued
+ *   buffers of one interval) and one receive armed (answers are read and discarded).
+ *
+ * Partial writes: a buffer remembers `off` (bytes written on this connection) and
+ * `line_off` (the end of its last whole line written). A short send goes on from `off`.
+ * When the connection breaks, the head buffer goes back to `line_off`: the next
+ * connection starts at the first line not completely written, so no line is sent twice
+ * in full and none is skipped; lines before it count as delivered.
+ *
+ * Loss, only here: past `buffer on failures` intervals queued, the oldest interval that
+ * is not on the wire is dropped and its metrics and bytes counted lost (buffer full);
+ * at stop, what the deadline left is counted lost (shutdown).
+ */
+#include <ck_pr.h>
+#include <ck_sequence.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/log.h"
+#include "ring/channel.h"
+#include "send/sender.h"
+
+#define HANDOFF_OBJECTS 16u     /* buffers in flight from one producer to the sender */
+#define MAX_IOV 64u             /* buffers per vectored send */
+#define RECV_BYTES 4096u
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
+#define FREE_ENTRIES_KEPT 64u   /* emptied queue entries kept (with their buffers) */
+#define MAX_EVENTS 64u
+
+struct handoff {                /* a channel object */
+	struct mxp_buf buf;
+	long records;
+	bool end;
+};
+
+struct entry {                  /* the sender's queue: bytes of one put, or an interval mark */
+	struct entry *next;
+	struct mxp_buf buf;
+	long records;           /* lines in buf */
+	long done;              /* lines completely written (counted delivered) */
+	size_t off;             /* bytes written on the current connection */
+	size_t line_off;        /* bytes of the whole lines written */
+	bool end;               /* an interval mark (buf empty) */
+	bool inflight;          /* in the send in flight */
+};
+
+enum conn_state { DISCONNECTED, CONNECTING, CONNECTED, CLOSING };
+
+struct inst {
+	struct mxp_channel ch;  /* first: cache-line aligned */
+
+	/* set by add, read-only afterwards */
+	char *name;
+	struct mxp_destination *dest;
+	size_t ndest;
+	long timeout_ms;
+	long keep;              /* buffer on failures */
+
+	/* sender thread only */
+	struct entry *head, *tail;
+	unsigned marks;         /* interval marks queued */
+	enum conn_state state;
+	int fd;
+	size_t dest_i;          /* the destination tried or connected */
+	size_t tried;           /* destinations tried in this round */
+	int64_t deadline_ms;    /* CONNECTING: give up then */
+	bool timed_out;
+	int64_t retry_ms;       /* DISCONNECTED: connect again from then */
+	long backoff_ms;
+	struct mxp_io_req conn_req, send_req, recv_req;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct iovec iov[MAX_IOV];
+	char rbuf[RECV_BYTES];
+	char dest_text[400];
+	struct mxp_log_limit lim_conn, lim_send, lim_recv, lim_drop;
+	struct mxp_send_counters c;
+	bool dirty;
+
+	/* published */
+	ck_sequence_t seq;
+	struct mxp_send_counters pub;
+	uint64_t late;          /* any thread adds (ck_pr) */
+};
+
+struct mxp_sender {
+	struct mxp_io *io;
+	struct inst **inst;
+	unsigned n;
+	pthread_t thread;
+	bool started, stopped;
+	struct entry *free_entries;
+	unsigned nfree;
+
+	int stop;               /* ck_pr: producers' waits end; the sender drains */
+	int64_t stop_deadline_ms; /* written before `stop`, read after it */
+	uint64_t lost_at_stop;  /* written by the sender before it returns */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- counters ---- */
+
+#define NCOUNTERS (sizeof(struct mxp_send_counters) / sizeof(uint64_t))
+
+static void publish_counters(struct inst *in)
+{
+	const uint64_t *src = (const uint64_t *)&in->c;
+	uint64_t *dst = (uint64_t *)&in->pub;
+	ck_sequence_write_begin(&in->seq);
+	for (size_t k = 0; k < NCOUNTERS; k++)
+		ck_pr_store_64(&dst[k], src[k]);
+	ck_sequence_write_end(&in->seq);
+	in->dirty = false;
+}
+
+void mxp_sender_counters(struct mxp_sender *s, unsigned i, struct mxp_send_counters *out)
+{
+	struct inst *in = s->inst[i];
+	uint64_t *dst = (uint64_t *)out;
+	const uint64_t *src = (const uint64_t *)&in->pub;
+	unsigned v;
+	do {
+		v = ck_sequence_read_begin(&in->seq);
+		for (size_t k = 0; k < NCOUNTERS; k++)
+			dst[k] = ck_pr_load_64((uint64_t *)&src[k]);
+	} while (ck_sequence_read_retry(&in->seq, v));
+	out->late_exports = ck_pr_load_64(&in->late);
+}
+
+void mxp_sender_count_late(struct mxp_sender *s, unsigned i, unsigned n)
+{
+	ck_pr_add_64(&s->inst[i]->late, n);
+}
+
+/* ---- the queue ---- */
+
+static struct entry *entry_get(struct mxp_sender *s)
+{
+	struct entry *e = s->free_entries;
+	if (e != NULL) {
+		s->free_entries = e->next;
+		s->nfree--;
+	} else {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			return NULL;
+	}
+	struct mxp_buf keep = e->buf;
+	memset(e, 0, sizeof(*e));
+	e->buf = keep;
+	e->buf.len = 0;
+	return e;
+}
+
+static void entry_put(struct mxp_sender *s, struct entry *e)
+{
+	if (s->nfree >= FREE_ENTRIES_KEPT) {
+		mxp_buf_free(&e->buf);
+		free(e);
+		return;
+	}
+	e->next = s->free_entries;
+	s->free_entries = e;
+	s->nfree++;
+}
+
+static void queue_append(struct inst *in, struct entry *e)
+{
+	e->next = NULL;
+	if (in->tail != NULL)
+		in->tail->next = e;
+	else
+		in->head = e;
+	in->tail = e;
+	if (e->end)
+		in->marks++;
+}
+
+static void queue_pop(struct mxp_sender *s, struct inst *in)
+{
+	struct entry *e = in->head;
+	in->head = e->next;
+	if (in->head == NULL)
+		in->tail = NULL;
+	if (e->end)
+		in->marks--;
+	entry_put(s, e);
+}
+
+static bool queue_has_data(const struct inst *in)
+{
+	return in->head != NULL;
+}
+
+/* Takes what the producer handed over. */
+static void drain_channel(struct mxp_sender *s, struct inst *in)
+{
+	struct handoff *h;
+	while ((h = mxp_channel_receive_spsc(&in->ch)) != NULL) {
+		struct entry *e = entry_get(s);
+		if (e == NULL) {
+			/* out of memory: leave it in the channel, try again next round */
+			mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR, "%s: out of memory queueing output", in->name);
+			return;
+		}
+		if (h->end) {
+			e->end = true;
+			in->c.intervals++;
+		} else {
+			struct mxp_buf t = e->buf;
+			e->buf = h->buf;
+			h->buf = t;
+			h->buf.len = 0;
+			e->records = h->records;
+			in->c.produced += (uint64_t)h->records;
+			in->c.buffered += (uint64_t)h->records;
+			in->c.bytes_produced += e->buf.len;
+			in->c.bytes_buffered += e->buf.len;
+		}
+		mxp_channel_release_spsc(&in->ch, h);
+		queue_append(in, e);
+		in->dirty = true;
+	}
+}
+
+/* Counts entry e's remaining lines and bytes as lost. */
+static void count_lost(struct inst *in, const struct entry *e, bool shutdown)
+{
+	uint64_t lines = (uint64_t)(e->records - e->done);
+	uint64_t bytes = e->buf.len - e->off;
+	in->c.lost += lines;
+	if (shutdown)
+		in->c.lost_shutdown += lines;
+	else
+		in->c.lost_buffer_full += lines;
+	in->c.buffered -= lines;
+	in->c.bytes_lost += bytes;
+	in->c.bytes_buffered -= bytes;
+}
+
+/* Past `buffer on failures` intervals queued, drops the oldest interval that is
+ * complete (its mark is queued) and not on the wire (no entry in flight, none cut in
+ * the middle of a line on a live connection). */
+static void enforce_keep(struct mxp_sender *s, struct inst *in)
+{
+	for (;;) {
+		unsigned intervals = in->marks + (in->tail != NULL && !in->tail->end ? 1u : 0u);
+		if (intervals <= (unsigned)in->keep)
+			return;
+
+		/* find the first complete interval that may go; prev: the entry before it */
+		struct entry *prev = NULL, *e = in->head, *start_prev = NULL;
+		bool found = false;
+		while (e != NULL) {
+			struct entry *first_prev = prev;
+			bool touched = false;
+			struct entry *x = e;
+			while (x != NULL && !x->end) {
+				if (x->inflight || (in->state != DISCONNECTED && x->off != x->line_off))
+					touched = true;
+				x = x->next;
+			}
+			if (x == NULL)
+				break;          /* the open interval: never dropped */
+			if (!touched) {
+				start_prev = first_prev;
+				found = true;
+				break;
+			}
+			prev = x;
+			e = x->next;
+		}
+		if (!found)
+			return;
+
+		/* unlink from after start_prev up to and including the mark */
+		struct entry *cur = start_prev ? start_prev->next : in->head;
+		uint64_t lines = 0, bytes = 0;
+		for (;;) {
+			struct entry *next = cur->next;
+			bool mark = cur->end;
+			lines += (uint64_t)(cur->records - cur->done);
+			bytes += cur->buf.len - cur->off;
+			count_lost(in, cur, false);
+			if (start_prev)
+				start_prev->next = next;
+			else
+				in->head = next;
+			if (in->tail == cur)
+				in->tail = start_prev;
+			if (mark)
+				in->marks--;
+			entry_put(s, cur);
+			cur = next;
+			if (mark)
+				break;
+		}
+		in->c.discards++;
+		in->dirty = true;
+		mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR,
+				"%s: dropped the oldest interval (%llu metrics, %llu bytes): more than "
+				"'buffer on failures' = %ld intervals waiting for %s",
+				in->name, (unsigned long long)lines, (unsigned long long)bytes, in->keep,
+				in->dest_text[0] ? in->dest_text : "a connection");
+	}
+}
+
+/* ---- the connection ---- */
+
+static void set_dest_text(struct inst *in)
+{
+	mxp_destination_format(&in->dest[in->dest_i], in->dest_text, sizeof(in->dest_text));
+}
+
+/* Fills in->addr for destination in->dest_i. 0 or a getaddrinfo/-errno code (logged). */
+static int resolve(struct inst *in)
+{
+	const struct mxp_destination *d = &in->dest[in->dest_i];
+	if (d->proto == MXP_DEST_UNIX) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&in->addr;
+		memset(un, 0, sizeof(*un));
+		un->sun_family = AF_UNIX;
+		/* the parser keeps unix paths within sun_path (MXP_DEST_UNIX_PATH_MAX) */
+		memcpy(un->sun_path, d->host, strnlen(d->host, sizeof(un->sun_path) - 1));
+		in->addrlen = sizeof(*un);
+		return 0;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP};
+	struct addrinfo *res = NULL;
+	char host[MXP_DEST_HOST_MAX + MXP_DEST_IFACE_MAX + 1];
+	if (d->iface[0] != '\0')
+		snprintf(host, sizeof(host), "%s%%%s", d->host, d->iface);
+	else
+		snprintf(host, sizeof(host), "%s", d->host);
+	/* getaddrinfo blocks on DNS: destinations are addresses or local names as a rule;
+	 * a slow resolver delays this thread's other instances (docs/ARCHITECTURE.md) */
+	int rc = getaddrinfo(host, d->port, &hints, &res);
+	if (rc != 0) {
+		mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot resolve %s: %s", in->name, in->dest_text,
+				gai_strerror(rc));
+		return rc;
+	}
+	memcpy(&in->addr, res->ai_addr, res->ai_addrlen);
+	in->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void round_failed(struct inst *in, int64_t now)
+{
+	in->c.failures++;
+	in->dirty = true;
+	in->state = DISCONNECTED;
+	in->tried = 0;
+	in->retry_ms = now + in->backoff_ms;
+	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
+}
+
+/* Starts connecting to the next destination of the round; after the whole list failed,
+ * waits a backoff. */
+static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
+{
+	if (in->tried == 0)
+		in->dest_i = 0; /* each round from the first destination, as the seed */
+	while (in->tried < in->ndest) {
+		in->tried++;
+		set_dest_text(in);
+		in->c.reconnects++;
+		in->dirty = true;
+		if (resolve(in) == 0) {
+			int fd = socket(in->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (fd >= 0) {
+				in->fd = fd;
+				in->timed_out = false;
+				in->deadline_ms = now + in->timeout_ms;
+				int rc = mxp_io_connect(s->io, &in->conn_req, fd, (struct sockaddr *)&in->addr,
+							in->addrlen);
+				if (rc == 0) {
+					in->state = CONNECTING;
+					return;
+				}
+				close(fd);
+				in->fd = -1;
+				mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot connect to %s: %s",
+						in->name, in->dest_text, strerror(-rc));
+			} else {
+				mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot create a socket for %s: %s",
+						in->name, in->dest_text, strerror(errno));
+			}
+		}
+		in->dest_i = (in->dest_i + 1) % in->ndest;
+	}
+	round_failed(in, now);
+}
+
+/* Puts the head entry back to its last whole line (the connection is gone). */
+static void rewind_head(struct inst *in)
+{
+	struct entry *e = in->head;
+	if (e == NULL || e->off == e->line_off)
+		return;
+	size_t cut = e->off - e->line_off;
+	in->c.bytes_sent -= cut;
+	in->c.bytes_buffered += cut;
+	e->off = e->line_off;
+	in->dirty = true;
+}
+
+static void finish_close(struct inst *in, int64_t now)
+{
+	if (in->conn_req.busy || in->send_req.busy || in->recv_req.busy)
+		return;
+	close(in->fd);
+	in->fd = -1;
+	rewind_head(in);
+	for (struct entry *e = in->head; e != NULL; e = e->next)
+		e->inflight = false;
+	in->state = DISCONNECTED;
+	in->tried = 0;
+	in->retry_ms = now + in->backoff_ms;
+}
+
+/* Gives up the connection: cancels what is in flight; finish_close completes it. */
+static void close_conn(struct mxp_sender *s, struct inst *in, int64_t now)
+{
+	if (in->state == CONNECTED || in->state == CONNECTING) {
+		in->state = CLOSING;
+		mxp_io_cancel(s->io, in->fd);
+	}
+	if (in->state == CLOSING)
+		finish_close(in, now);
+}
+
+static void arm_recv(struct mxp_sender *s, struct inst *in)
+{
+	if (in->recv_req.busy)
+		return;
+	int rc = mxp_io_recv(s->io, &in->recv_req, in->fd, in->rbuf, sizeof(in->rbuf));
+	if (rc != 0)
+		mxp_log_limited(&in->lim_recv, MXP_LOG_ERROR, "%s: cannot arm a receive: %s", in->name, strerror(-rc));
+}
+
+/* Pops interval marks at the head (each one: an interval completely written). */
+static void pop_marks(struct mxp_sender *s, struct inst *in)
+{
+	while (in->head != NULL && in->head->end) {
+		in->c.writes++;
+		in->dirty = true;
+		queue_pop(s, in);
+	}
+}
+
+/* Starts a vectored send of the head interval's queued bytes, if none is in flight. */
+static void start_send(struct mxp_sender *s, struct inst *in)
+{
+	if (in->state != CONNECTED || in->send_req.busy)
+		return;
+	pop_marks(s, in);
+	unsigned k = 0;
+	for (struct entry *e = in->head; e != NULL && !e->end && k < MAX_IOV; e = e->next) {
+		if (e->buf.len == e->off)
+			continue;       /* an empty put: completed below with the rest */
+		in->iov[k].iov_base = e->buf.data + e->off;
+		in->iov[k].iov_len = e->buf.len - e->off;
+		e->inflight = true;
+		k++;
+	}
+	if (k == 0) {
+		/* only empty puts before the next mark: complete them */
+		while (in->head != NULL && !in->head->end && in->head->buf.len == in->head->off) {
+			struct entry *e = in->head;
+			in->c.delivered += (uint64_t)(e->records - e->done);
+			in->c.buffered -= (uint64_t)(e->records - e->done);
+			queue_pop(s, in);
+			in->dirty = true;
+		}
+		pop_marks(s, in);
+		return;
+	}
+	int rc = mxp_io_send(s->io, &in->send_req, in->fd, in->iov, k);
+	if (rc != 0) {
+		for (struct entry *e = in->head; e != NULL; e = e->next)
+			e->inflight = false;
+		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: cannot start a send: %s", in->name, strerror(-rc));
+	}
+}
+
+/* A send wrote `res` bytes: advances the entries it covered. */
+static void sent(struct mxp_sender *s, struct inst *in, size_t res)
+{
+	in->c.bytes_sent += res;
+	in->c.bytes_buffered -= res;
+	in->dirty = true;
+	while (in->head != NULL && !in->head->end) {
+		struct entry *e = in->head;
+		size_t left = e->buf.len - e->off;
+		if (res >= left) {
+			res -= left;
+			e->off = e->line_off = e->buf.len;
+			uint64_t lines = (uint64_t)(e->records - e->done);
+			in->c.delivered += lines;
+			in->c.buffered -= lines;
+			queue_pop(s, in);
+			continue;
+		}
+		if (res > 0) {
+			/* a short write: lines completed inside it count now */
+			const char *p = e->buf.data + e->off, *end = p + res;
+			long lines = 0;
+			const char *last = NULL;
+			for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+				lines++;
+				last = q;
+			}
+			if (lines > e->records - e->done)
+				lines = e->records - e->done; /* a format with multi-line records */
+			e->off += res;
+			if (last != NULL)
+				e->line_off = (size_t)(last + 1 - e->buf.data);
+			e->done += lines;
+			in->c.delivered += (uint64_t)lines;
+			in->c.buffered -= (uint64_t)lines;
+		}
+		break;
+	}
+	for (struct entry *e = in->head; e != NULL; e = e->next)
+		e->inflight = false;
+	pop_marks(s, in);
+}
+
+static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
+{
+	struct inst *in = req->ctx;
+	int res = req->res;
+
+	if (in->state == CLOSING) {
+		if (req->op == MXP_IO_SEND && res > 0)
+			sent(s, in, (size_t)res); /* it made it out before the cancel */
+		finish_close(in, now);
+		return;
+	}
+
+	switch (req->op) {
+	case MXP_IO_CONNECT:
+		if (res == 0) {
+			in->state = CONNECTED;
+			in->tried = 0;
+			in->backoff_ms = BACKOFF_MIN_MS;
+			mxp_log(MXP_LOG_INFO, "%s: connected to %s", in->name, in->dest_text);
+			arm_recv(s, in);
+			start_send(s, in);
+			return;
+		}
+		if (in->timed_out)
+			res = -ETIMEDOUT;
+		mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot connect to %s: %s", in->name, in->dest_text,
+				strerror(-res));
+		close(in->fd);
+		in->fd = -1;
+		in->state = DISCONNECTED;
+		in->dest_i = (in->dest_i + 1) % in->ndest;
+		start_connect(s, in, now);
+		return;
+
+	case MXP_IO_SEND:
+		if (res > 0) {
+			sent(s, in, (size_t)res);
+			start_send(s, in);
+			return;
+		}
+		for (struct entry *e = in->head; e != NULL; e = e->next)
+			e->inflight = false;
+		in->c.failures++;
+		in->dirty = true;
+		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: sending to %s failed: %s; reconnecting", in->name,
+				in->dest_text, res == 0 ? "nothing written" : strerror(-res));
+		close_conn(s, in, now);
+		return;
+
+	case MXP_IO_RECV:
+		if (res > 0) {
+			in->c.bytes_received += (uint64_t)res;
+			in->c.reads++;
+			in->dirty = true;
+			int show = res < 64 ? res : 64;
+			for (int k = 0; k < show; k++)
+				if ((unsigned char)in->rbuf[k] < 0x20 || (unsigned char)in->rbuf[k] > 0x7e)
+					in->rbuf[k] = '.';
+			mxp_log_limited(&in->lim_recv, MXP_LOG_WARNING,
+					"%s: %s sent %d bytes, ignored (a line protocol has no answers); they begin: '%.*s'",
+					in->name, in->dest_text, res, show, in->rbuf);
+			arm_recv(s, in);
+			return;
+		}
+		in->c.failures++;
+		in->dirty = true;
+		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: %s %s; reconnecting", in->name, in->dest_text,
+				res == 0 ? "closed the connection" : strerror(-res));
+		close_conn(s, in, now);
+		return;
+	}
+}
+
+/* What the instance does now; returns its next deadline (or INT64_MAX). */
+static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
+{
+	switch (in->state) {
+	case DISCONNECTED:
+		pop_marks(s, in); /* intervals whose bytes all went out before the break */
+		if (!queue_has_data(in))
+			return INT64_MAX;
+		if (now >= in->retry_ms) {
+			start_connect(s, in, now);
+			return in->state == CONNECTING ? in->deadline_ms : in->retry_ms;
+		}
+		return in->retry_ms;
+	case CONNECTING:
+		if (now >= in->deadline_ms && !in->timed_out) {
+			in->timed_out = true;
+			mxp_io_cancel(s->io, in->fd);
+		}
+		return in->timed_out ? INT64_MAX : in->deadline_ms;
+	case CONNECTED:
+		start_send(s, in);
+		return INT64_MAX;
+	case CLOSING:
+		return INT64_MAX;
+	}
+	return INT64_MAX;
+}
+
+static bool all_sent(struct mxp_sender *s)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		struct inst *in = s->inst[i];
+		if (in->head != NULL || mxp_channel_full_count(&in->ch) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* At stop: what is left is lost; connections are closed and their operations reaped. */
+static void shut_down(struct mxp_sender *s)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		struct inst *in = s->inst[i];
+		drain_channel(s, in);
+		if (in->state == CONNECTED || in->state == CONNECTING) {
+			in->state = CLOSING;
+			mxp_io_cancel(s->io, in->fd);
+		}
+	}
+	int64_t until = now_ms() + 1000;
+	for (;;) {
+		bool busy = false;
+		for (unsigned i = 0; i < s->n; i++) {
+			struct inst *in = s->inst[i];
+			if (in->state == CLOSING)
+				busy = true;
+		}
+		if (!busy || now_ms() > until)
+			break;
+		struct mxp_io_req *done[MAX_EVENTS];
+		int n = mxp_io_wait(s->io, done, MAX_EVENTS, 50);
+		for (int k = 0; k < n; k++)
+			on_event(s, done[k], now_ms());
+	}
+	for (unsigned i = 0; i < s->n; i++) {
+		struct inst *in = s->inst[i];
+		uint64_t lost = in->c.lost;
+		while (in->head != NULL) {
+			count_lost(in, in->head, true);
+			queue_pop(s, in);
+		}
+		s->lost_at_stop += in->c.lost - lost;
+		if (in->c.lost > lost)
+			mxp_log(MXP_LOG_WARNING, "%s: stopping with %llu metrics not sent: counted as lost", in->name,
+				(unsigned long long)(in->c.lost - lost));
+		if (in->fd >= 0 && in->state != CLOSING) {
+			close(in->fd);
+			in->fd = -1;
+		}
+		publish_counters(in);
+	}
+}
+
+static void *sender_main(void *arg)
+{
+	struct mxp_sender *s = arg;
+	struct mxp_io_req *done[MAX_EVENTS];
+
+	for (;;) {
+		int64_t now = now_ms();
+		int64_t next = now + IDLE_WAIT_MS;
+		bool stopping = ck_pr_load_int(&s->stop) != 0;
+		for (unsigned i = 0; i < s->n; i++) {
+			struct inst *in = s->inst[i];
+			drain_channel(s, in);
+			enforce_keep(s, in);
+			int64_t d = step(s, in, now);
+			if (d < next)
+				next = d;
+			if (in->dirty)
+				publish_counters(in);
+		}
+		if (stopping) {
+			int64_t deadline = ck_pr_load_64((uint64_t *)&s->stop_deadline_ms);
+			if (all_sent(s) || (deadline >= 0 && now >= deadline))
+				break;
+			if (deadline >= 0 && deadline < next)
+				next = deadline;
+		}
+		int timeout = next <= now ? 0 : (int)(next - now);
+		int n = mxp_io_wait(s->io, done, MAX_EVENTS, timeout);
+		if (n < 0) {
+			mxp_log(MXP_LOG_ERROR, "sender: waiting for I/O failed: %s", strerror(-n));
+			struct timespec ts = {0, 10000000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		now = now_ms();
+		for (int k = 0; k < n; k++)
+			on_event(s, done[k], now);
+	}
+	shut_down(s);
+	return NULL;
+}
+
+/* ---- the owner's and producers' side ---- */
+
+struct mxp_sender *mxp_sender_new(enum mxp_io_kind kind)
+{
+	struct mxp_sender *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->io = mxp_io_new(kind);
+	if (s->io == NULL) {
+		int e = errno;
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	return s;
+}
+
+const char *mxp_sender_io_name(const struct mxp_sender *s)
+{
+	return mxp_io_name(s->io);
+}
+
+static void inst_free(struct inst *in)
+{
+	if (in == NULL)
+		return;
+	for (unsigned k = 0; k < HANDOFF_OBJECTS; k++) {
+		struct handoff *h = mxp_channel_object(&in->ch, k);
+		if (h != NULL)
+			mxp_buf_free(&h->buf);
+	}
+	mxp_channel_free(&in->ch);
+	free(in->name);
+	free(in->dest);
+	free(in);
+}
+
+int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
+{
+	if (s->started || def->ndestinations == 0 || def->destinations == NULL)
+		return -EINVAL;
+	for (size_t k = 0; k < def->ndestinations; k++)
+		if (def->destinations[k].proto == MXP_DEST_UDP)
+			return -EINVAL;
+	struct inst **grown = realloc(s->inst, (s->n + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return -ENOMEM;
+	s->inst = grown;
+	struct inst *in = NULL;
+	if (posix_memalign((void **)&in, CK_MD_CACHELINE, sizeof(*in)) != 0)
+		return -ENOMEM;
+	memset(in, 0, sizeof(*in));
+	in->name = strdup(def->name ? def->name : "instance");
+	in->dest = malloc(def->ndestinations * sizeof(*in->dest));
+	if (in->name == NULL || in->dest == NULL ||
+	    mxp_channel_init(&in->ch, HANDOFF_OBJECTS, sizeof(struct handoff), 0) != 0) {
+		inst_free(in);
+		return -ENOMEM;
+	}
+	memcpy(in->dest, def->destinations, def->ndestinations * sizeof(*in->dest));
+	in->ndest = def->ndestinations;
+	in->timeout_ms = def->timeout_ms > 0 ? def->timeout_ms : 20000;
+	in->keep = def->buffer_on_failures >= 1 ? def->buffer_on_failures : 1;
+	in->fd = -1;
+	in->backoff_ms = BACKOFF_MIN_MS;
+	in->conn_req.ctx = in->send_req.ctx = in->recv_req.ctx = in;
+	in->lim_conn.period_s = in->lim_send.period_s = in->lim_drop.period_s = 10;
+	in->lim_recv.period_s = 60;
+	set_dest_text(in);
+	ck_sequence_init(&in->seq);
+	s->inst[s->n] = in;
+	return (int)s->n++;
+}
+
+int mxp_sender_start(struct mxp_sender *s)
+{
+	if (s->started)
+		return -EINVAL;
+	int rc = pthread_create(&s->thread, NULL, sender_main, s);
+	if (rc != 0)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+int mxp_sender_put(struct mxp_sender *s, unsigned i, struct mxp_buf *buf, long records)
+{
+	struct inst *in = s->inst[i];
+	struct handoff *h = mxp_channel_acquire_wait_spsc(&in->ch, &s->stop);
+	if (h == NULL)
+		return -ECANCELED;
+	struct mxp_buf t = h->buf;
+	h->buf = *buf;
+	*buf = t;
+	buf->len = 0;
+	h->records = records;
+	h->end = false;
+	mxp_channel_publish_spsc(&in->ch, h);
+	mxp_io_wake(s->io);
+	return 0;
+}
+
+int mxp_sender_end_interval(struct mxp_sender *s, unsigned i)
+{
+	struct inst *in = s->inst[i];
+	struct handoff *h = mxp_channel_acquire_wait_spsc(&in->ch, &s->stop);
+	if (h == NULL)
+		return -ECANCELED;
+	h->records = 0;
+	h->end = true;
+	mxp_channel_publish_spsc(&in->ch, h);
+	mxp_io_wake(s->io);
+	return 0;
+}
+
+unsigned long long mxp_sender_stop(struct mxp_sender *s, long deadline_ms)
+{
+	if (!s->started || s->stopped)
+		return 0;
+	int64_t deadline = deadline_ms < 0 ? -1 : now_ms() + deadline_ms;
+	ck_pr_store_64((uint64_t *)&s->stop_deadline_ms, (uint64_t)deadline);
+	ck_pr_fence_store();
+	ck_pr_store_int(&s->stop, 1);
+	mxp_io_wake(s->io);
+	pthread_join(s->thread, NULL);
+	s->stopped = true;
+	return s->lost_at_stop;
+}
+
+void mxp_sender_free(struct mxp_sender *s)
+{
+	if (s == NULL)
+		return;
+	if (s->started && !s->stopped)
+		mxp_sender_stop(s, 0);
+	for (unsigned i = 0; i < s->n; i++) {
+		struct inst *in = s->inst[i];
+		while (in->head != NULL) {
+			struct entry *e = in->head;
+			in->head = e->next;
+			mxp_buf_free(&e->buf);
+			free(e);
+		}
+		inst_free(in);
+	}
+	while (s->free_entries != NULL) {
+		struct entry *e = s->free_entries;
+		s->free_entries = e->next;
+		mxp_buf_free(&e->buf);
+		free(e);
+	}
+	free(s->inst);
+	mxp_io_free(s->io);
+	free(s);
+}
