@@ -12,8 +12,10 @@ profile=${1:-run}
 
 # Building and running: compiler, build system, and the libraries linked into libmxp.
 run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev)
-# Testing: the unit-test framework, and clang for the sanitizer/fuzz builds.
-test_pkgs=(libcriterion-dev clang)
+# Testing: the unit-test framework, clang for the sanitizer/fuzz builds, and the real
+# receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
+# reads them back; python3 comes with graphite-carbon).
+test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl)
 
 case "$profile" in
     run)  want=("${run_pkgs[@]}") ;;

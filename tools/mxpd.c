@@ -19,6 +19,7 @@
 #include "engine/pipeline.h"
 #include "engine/log.h"
 #include "format/format.h"
+#include "mxp/exporter.h"
 #include "proc_source.h"
 #include "synthetic_source.h"
 
@@ -39,9 +40,9 @@ static const char usage_text[] =
 	"\n"
 	"DESCRIPTION\n"
 	"    mxpd fills mxp's metric store from a source and exports every metric, every\n"
-	"    update-every seconds, exactly as netdata's backends exporter formatted it. This\n"
-	"    version writes the records to standard output; sending them to a database over\n"
-	"    the network comes with a later release.\n"
+	"    update-every seconds, exactly as netdata's backends exporter formatted it.\n"
+	"    With -c it sends them to each enabled instance's destination over TCP (graphite,\n"
+	"    opentsdb telnet, json lines); without -c it writes them to standard output.\n"
 	"\n"
 	"    With no arguments it reads this machine's /proc every second (system.cpu,\n"
 	"    system.ram, system.load, net.<iface>, disk.<dev>) and prints graphite lines of\n"
@@ -58,9 +59,17 @@ static const char usage_text[] =
 	"    or exporting.conf, with [exporting:global], [TYPE] sections and any number of\n"
 	"    [TYPE:NAME] instances (a key is looked up in the instance, then [TYPE], then\n"
 	"    [exporting:global], then its default). The file's sections tell which it is.\n"
-	"    Every enabled instance of type graphite, opentsdb or json is exported; its\n"
+	"    Every enabled instance of type graphite, opentsdb or json is sent to the first\n"
+	"    of its destinations that answers (connect within `timeout ms`; reconnect with\n"
+	"    a backoff of 0.1 s doubling to 5 s); a receiver that is down or slow makes\n"
+	"    mxpd keep at most `buffer on failures` intervals, dropping the oldest beyond\n"
+	"    and counting them as lost on the netdata.backend_* charts (--stats prints\n"
+	"    them). A line cut by a broken connection is sent again from its start, never\n"
+	"    twice in full. On SIGINT/SIGTERM mxpd writes what is queued for up to 5 s.\n"
+	"    Its settings replace --type, --data-source, --update-every, --prefix,\n"
+	"    --hostname, --send-*-matching and --ids.\n"
 	"    settings replace --type, --data-source, --update-every, --prefix, --hostname,\n"
-	"    --send-*-matching and --ids. An unknown key, a bad value or an enabled instance\n"
+	"    An unknown key, a bad value or an enabled instance\n"
 	"    of a type this build cannot export is an error naming FILE:LINE, the section and\n"
 	"    the key; mxpd then prints every error, one per line, and does not start.\n"
 	"    docs/CONFIG.md lists every key with its default.\n"
@@ -109,6 +118,13 @@ static const char usage_text[] =
 	"    --formatters N\n"
 	"        Formatter threads of each instance's pipeline (1 to 256). Default: the\n"
 	"        configuration's `formatter threads`, else one per core.\n"
+	"    --stats\n"
+	"        With -c: after each export, print each instance's self-monitoring values to\n"
+	"        standard output (metrics buffered/sent/lost, bytes, operations, each\n"
+	"        thread's CPU in ms/s): what the netdata.backend_* charts show.\n"
+	"    --io io_uring|epoll\n"
+	"        The sender's I/O. Default: io_uring, or epoll where io_uring is unavailable\n"
+	"        (or the environment sets MXP_IO=epoll); the log says which one runs.\n"
 	"    -q, --quiet\n"
 	"        Log only warnings and errors.\n"
 	"    --log stderr|syslog\n"
@@ -250,6 +266,8 @@ int main(int argc, char **argv)
 		OPT_CHECK,
 		OPT_LOG,
 		OPT_FORMATTERS,
+		OPT_STATS,
+		OPT_IO,
 	};
 	static const struct option longopts[] = {
 		{"synthetic", required_argument, NULL, OPT_SYNTHETIC},
@@ -266,6 +284,8 @@ int main(int argc, char **argv)
 		{"foreground", no_argument, NULL, 'D'},
 		{"log", required_argument, NULL, OPT_LOG},
 		{"formatters", required_argument, NULL, OPT_FORMATTERS},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"io", required_argument, NULL, OPT_IO},
 		{"count", required_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -288,6 +308,8 @@ int main(int argc, char **argv)
 	bool quiet = false, check = false, use_syslog = false;
 	const char *conf_file = NULL;
 	unsigned formatters = 0; /* 0: the config's `formatter threads`, else one per core */
+	bool stats = false;
+	enum mxp_exporter_io io = MXP_EXPORTER_IO_AUTO;
 
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:Dt:s:u:n:qhV", longopts, NULL)) != -1) {
@@ -340,6 +362,17 @@ int main(int argc, char **argv)
 			formatters = (unsigned)nf;
 			break;
 		}
+		case OPT_STATS:
+			stats = true;
+			break;
+		case OPT_IO:
+			if (strcmp(optarg, "io_uring") == 0 || strcmp(optarg, "uring") == 0)
+				io = MXP_EXPORTER_IO_URING;
+			else if (strcmp(optarg, "epoll") == 0)
+				io = MXP_EXPORTER_IO_EPOLL;
+			else
+				return bad_arg("invalid --io '%s' (io_uring or epoll)", optarg);
+			break;
 		case OPT_LOG:
 			if (strcmp(optarg, "syslog") == 0)
 				use_syslog = true;
@@ -373,6 +406,8 @@ int main(int argc, char **argv)
 		return bad_arg("invalid --synthetic '%s' (HOSTS,CHARTS,DIMS, each at least 1)", synthetic);
 	if (check && conf_file == NULL)
 		return bad_arg("%s needs a configuration file: mxpd --check -c FILE", "--check");
+	if (stats && conf_file == NULL)
+		return bad_arg("%s needs a configuration file: mxpd --stats -c FILE", "--stats");
 
 	mxp_log_configure(use_syslog ? mxp_log_syslog_sink : NULL, NULL, quiet ? MXP_LOG_WARNING : MXP_LOG_INFO);
 
@@ -426,41 +461,23 @@ int main(int argc, char **argv)
 		set.hosts = hosts;
 		jobs[njobs++] = (struct job){.name = "command line", .type = type, .set = set, .formatters = formatters};
 	} else {
-		for (size_t i = 0; i < conf->ninstances; i++) {
-			const struct mxp_instance_conf *ic = &conf->instances[i];
-			if (!ic->enabled)
-				continue;
-			if (njobs == MXPD_MAX_JOBS) {
-				fprintf(stderr, "mxpd: %s: more than %d enabled instances; not starting\n", conf->file,
-					MXPD_MAX_JOBS);
-				mxp_conf_free(conf);
-				return 1;
-			}
-			struct mxp_export_settings is = {
-				.format = mxp_format_find(ic->type),
-				.source = ic->source,
-				.prefix = ic->set[MXP_KEY_PREFIX].value,
-				.hostname = ic->set[MXP_KEY_HOSTNAME].value,
-				.send_names = ic->send_names,
-				.update_every = ic->update_every,
-				.charts = ic->charts,
-				.hosts = ic->hosts,
-			};
-			jobs[njobs++] = (struct job){.name = ic->name, .type = ic->type, .set = is,
-						     .formatters = formatters ? formatters : (unsigned)ic->formatter_threads};
+		/* the exporter (mxp/exporter.h) reads the same file and sends each enabled
+		 * instance to its destinations; mxpd only feeds the store and ticks */
+		size_t enabled = 0;
+		for (size_t i = 0; i < conf->ninstances; i++)
+			enabled += conf->instances[i].enabled;
+		if (enabled == 0) {
+			fprintf(stderr, "mxpd: %s: no instance is enabled: nothing to export\n", conf->file);
+			mxp_conf_free(conf);
+			return 1;
 		}
-		if (njobs == 0)
-			mxp_log(MXP_LOG_WARNING, "%s: no instance is enabled: nothing to export", conf->file);
-		else
-			mxp_log(MXP_LOG_INFO, "%zu instance%s from %s; until mxp sends over the network, their records go "
-					      "to standard output",
-				njobs, njobs == 1 ? "" : "s", conf->file);
 	}
 
 	int rc = 1;
 	struct mxp_store *store = mxp_store_new(NULL);
 	struct feeder feeder = {.update_every = 1};
 	size_t ready = 0;
+	struct mxp_exporter *exporter = NULL;
 	if (store == NULL)
 		goto done;
 
@@ -508,12 +525,33 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (conf != NULL) {
+		struct mxp_exporter_options eo = {.formatters = formatters, .io = io, .manual = 1,
+						  .stats = stats ? stdout : NULL, .self_charts = 1};
+		exporter = mxp_exporter_start(store, conf_file, &eo);
+		if (exporter == NULL) {
+			fprintf(stderr, "mxpd: not starting: %s\n", strerror(errno));
+			goto done;
+		}
+		if (synthetic != NULL)
+			mxp_log(MXP_LOG_INFO, "feeding %zu synthetic series (%u hosts x %u charts x %u dims)",
+				mxp_synthetic_series(feeder.synthetic), nh, nc, nd);
+		else
+			mxp_log(MXP_LOG_INFO, "feeding %zu charts of this machine", mxp_proc_source_charts(feeder.proc));
+	}
+
 	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
 		goto done;
 
 	rc = 0;
 	long rounds = 0;
-	while (!stopping && (count < 0 || rounds < count) && njobs > 0) {
+	while (exporter != NULL && !stopping && (count < 0 || rounds < count)) {
+		sleep_until_next(1000000000);
+		if (stopping)
+			break;
+		rounds += mxp_exporter_tick(exporter) > 0;
+	}
+	while (exporter == NULL && !stopping && (count < 0 || rounds < count) && njobs > 0) {
 		/* the seed's schedule: each instance wakes on multiples of its update every on
 		 * the monotonic clock; a one-second tick serves them all */
 		int64_t mono = sleep_until_next(1000000000) / 1000000000;
@@ -554,6 +592,7 @@ int main(int argc, char **argv)
 	pthread_join(feeder.thread, NULL);
 
 done:
+	mxp_exporter_stop(exporter, 5000);
 	for (size_t j = 0; j < ready; j++)
 		mxp_pipeline_free(jobs[j].pipeline);
 	mxp_proc_source_free(feeder.proc);

@@ -52,6 +52,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +61,7 @@
 #include "engine/export_walk.h"
 #include "engine/filter_cache.h"
 #include "engine/pipeline.h"
+#include "engine/thread_cpu.h"
 #include "format/format.h"
 #include "ring/channel.h"
 
@@ -114,6 +116,7 @@ struct formatter {
 	unsigned index;
 	pthread_t thread;
 	bool started;
+	struct mxp_thread_cpu cpu;      /* this formatter's own, sampled each window */
 };
 
 struct mxp_pipeline {
@@ -124,11 +127,11 @@ struct mxp_pipeline {
 	struct mxp_store *store;
 	const struct mxp_export_settings *settings;
 	unsigned n;
-	mxp_pipeline_deliver_fn deliver;
-	void *arg;
+	struct mxp_pipeline_sink sink_fn;
 	struct formatter *f;            /* n, cache-line aligned */
 	pthread_t collector, sink;
 	bool collector_started, sink_started;
+	struct mxp_thread_cpu collector_cpu, sink_cpu;
 
 	/* written by free() only, read by everyone (ck_pr) */
 	_Alignas(CK_MD_CACHELINE) int stop;
@@ -239,6 +242,7 @@ static void *collector_main(void *arg)
 	struct window_cmd *cmd;
 	while ((cmd = mxp_channel_receive_wait_spsc(&p->cmd, &p->stop)) != NULL) {
 		collect_window(p, cmd);
+		mxp_thread_cpu_sample(&p->collector_cpu);
 		mxp_channel_release_spsc(&p->cmd, cmd);
 	}
 	return NULL;
@@ -276,6 +280,8 @@ static void *formatter_main(void *arg)
 	struct mxp_pipeline *p = f->p;
 	struct outbuf *o = NULL;
 	struct shard *sh;
+	long win_records = 0;           /* of the pieces already handed on in this window */
+	int win_err = 0;
 
 	while ((sh = mxp_channel_receive_wait_spsc(&f->shards, &p->stop)) != NULL) {
 		if (o == NULL) {
@@ -292,11 +298,23 @@ static void *formatter_main(void *arg)
 		format_shard(p, sh, o);
 		bool end = sh->end;
 		mxp_channel_release_spsc(&f->shards, sh);
-		if (!end)
+		if (!end) {
+			if (o->buf.len >= MXP_PIPELINE_FLUSH_BYTES) {
+				/* stream the window out in bounded pieces: memory stays small and
+				 * the sender writes while the rest is formatted */
+				win_records += o->records;
+				if (win_err == 0)
+					win_err = o->err;
+				mxp_channel_publish_spsc(&f->out, o);
+				o = NULL;
+			}
 			continue;
+		}
 
-		long records = o->records;
-		int err = o->err;
+		long records = win_records + o->records;
+		int err = win_err != 0 ? win_err : o->err;
+		win_records = 0;
+		win_err = 0;
 		o->end = true;
 		mxp_channel_publish_spsc(&f->out, o);
 		o = NULL;
@@ -307,6 +325,7 @@ static void *formatter_main(void *arg)
 		a->err = err;
 		/* last read of a record (format_shard) before the collector may end its epoch */
 		mxp_channel_publish_spsc(&f->ack, a);
+		mxp_thread_cpu_sample(&f->cpu);
 	}
 	return NULL;
 }
@@ -347,7 +366,10 @@ static void *sink_main(void *arg)
 			if (o->err != 0 && err == 0)
 				err = o->err;
 			if (o->buf.len > 0) {
-				int rc = p->deliver(p->arg, o->buf.data, o->buf.len, o->records);
+				const struct mxp_pipeline_sink *k = &p->sink_fn;
+				int rc = k->take != NULL ? k->take(k->arg, &o->buf, o->records)
+							 : k->deliver(k->arg, o->buf.data, o->buf.len, o->records);
+				mxp_buf_reset(&o->buf);
 				if (rc < 0 && err == 0)
 					err = rc;
 				if (rc >= 0)
@@ -356,6 +378,12 @@ static void *sink_main(void *arg)
 			bool end = o->end;
 			mxp_channel_release_spsc(&p->f[i].out, o);
 			if (end && ++ends == p->n) {
+				if (p->sink_fn.window_end != NULL) {
+					int rc = p->sink_fn.window_end(p->sink_fn.arg);
+					if (rc < 0 && err == 0)
+						err = rc;
+				}
+				mxp_thread_cpu_sample(&p->sink_cpu);
 				struct window_result *r = mxp_channel_acquire_wait_spsc(&p->result, &p->stop);
 				if (r == NULL)
 					return NULL;
@@ -471,12 +499,34 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_export_settings *settings,
 				      unsigned nformatters, mxp_pipeline_deliver_fn deliver, void *arg)
 {
+	const struct mxp_pipeline_sink sink = {.deliver = deliver, .arg = arg};
+	return mxp_pipeline_new_sink(store, settings, nformatters, &sink);
+}
+
+const struct mxp_thread_cpu *mxp_pipeline_thread_cpu(const struct mxp_pipeline *p, unsigned k)
+{
+	if (k == 0)
+		return &p->collector_cpu;
+	if (k == 1)
+		return &p->sink_cpu;
+	return k - 2 < p->n ? &p->f[k - 2].cpu : NULL;
+}
+
+unsigned mxp_pipeline_threads(const struct mxp_pipeline *p)
+{
+	return 2 + p->n;
+}
+
+struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct mxp_export_settings *settings,
+					   unsigned nformatters, const struct mxp_pipeline_sink *sink)
+{
 	struct mxp_pipeline *p = NULL;
 	void *mem = NULL;
 	int err;
 
-	if (store == NULL || settings == NULL || settings->format == NULL || deliver == NULL ||
-	    nformatters < 1 || nformatters > MXP_PIPELINE_MAX_FORMATTERS) {
+	if (store == NULL || settings == NULL || settings->format == NULL || sink == NULL ||
+	    (sink->deliver == NULL) == (sink->take == NULL) || nformatters < 1 ||
+	    nformatters > MXP_PIPELINE_MAX_FORMATTERS) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -489,8 +539,9 @@ struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_
 	p->store = store;
 	p->settings = settings;
 	p->n = nformatters;
-	p->deliver = deliver;
-	p->arg = arg;
+	p->sink_fn = *sink;
+	mxp_thread_cpu_init(&p->collector_cpu, "collector");
+	mxp_thread_cpu_init(&p->sink_cpu, "sink");
 
 	err = -ENOMEM;
 	mem = NULL;
@@ -512,6 +563,9 @@ struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_
 		struct formatter *f = &p->f[i];
 		f->p = p;
 		f->index = i;
+		char name[32];
+		snprintf(name, sizeof(name), "formatter %u", i);
+		mxp_thread_cpu_init(&f->cpu, name);
 		if ((err = mxp_channel_init(&f->shards, MXP_PIPELINE_SHARDS, sizeof(struct shard), 0)) != 0 ||
 		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS, sizeof(struct outbuf), 0)) != 0 ||
 		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0)

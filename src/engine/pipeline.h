@@ -11,10 +11,13 @@
 
 #include "collect/store_internal.h"
 #include "engine/export_settings.h"
+#include "format/buf.h"
 
 #define MXP_PIPELINE_SHARD_RECORDS 256u	/* records per shard (one channel object) */
 #define MXP_PIPELINE_SHARDS 16u		/* shards in flight per formatter: beyond, the collector waits */
-#define MXP_PIPELINE_OUTBUFS 2u		/* output buffers per formatter: one filled, one delivered */
+#define MXP_PIPELINE_OUTBUFS 4u		/* output buffers per formatter: filled, at the sink, in between */
+#define MXP_PIPELINE_FLUSH_BYTES (256u * 1024u) /* a formatter hands its buffer on past this,
+					 * so a window streams out in bounded pieces */
 #define MXP_PIPELINE_MAX_FORMATTERS 256u
 
 /* Called on the sink thread with one formatter's output of one window (never with
@@ -22,7 +25,22 @@
  * do not count as delivered. data is valid only during the call. */
 typedef int (*mxp_pipeline_deliver_fn)(void *arg, const char *data, size_t len, long records);
 
+/* Or, instead of deliver: called on the sink thread with one formatter's buffer
+ * (never empty); it may take the memory by swapping *buf's fields for those of an
+ * empty buffer of its own (the sender does: no copy). Returns 0 or -errno. */
+typedef int (*mxp_pipeline_take_fn)(void *arg, struct mxp_buf *buf, long records);
+/* Called on the sink thread after the last buffer of each window. 0 or -errno. */
+typedef int (*mxp_pipeline_window_end_fn)(void *arg);
+
+struct mxp_pipeline_sink {
+	mxp_pipeline_deliver_fn deliver;       /* one of deliver and take */
+	mxp_pipeline_take_fn take;
+	mxp_pipeline_window_end_fn window_end; /* optional */
+	void *arg;
+};
+
 struct mxp_pipeline;
+struct mxp_thread_cpu;
 
 /* Counts kept by the owner's thread, exact after each mxp_pipeline_export(). */
 struct mxp_pipeline_stats {
@@ -41,6 +59,15 @@ struct mxp_pipeline_stats {
  * mxp_pipeline_free(). */
 struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_export_settings *settings,
 				      unsigned nformatters, mxp_pipeline_deliver_fn deliver, void *arg);
+
+/* The same with a sink: deliver or take (exactly one), and an optional window_end. */
+struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct mxp_export_settings *settings,
+					   unsigned nformatters, const struct mxp_pipeline_sink *sink);
+
+/* The pipeline's threads' CPU slots (thread_cpu.h): collector, sink, formatter 0..n-1;
+ * each thread samples its own at the end of every window. k < 2 + nformatters. */
+const struct mxp_thread_cpu *mxp_pipeline_thread_cpu(const struct mxp_pipeline *p, unsigned k);
+unsigned mxp_pipeline_threads(const struct mxp_pipeline *p);
 
 /* Exports the window [after, before] and returns once every byte of it went through
  * deliver. Returns the number of records delivered, or -errno: -ENOMEM (walk or

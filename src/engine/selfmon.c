@@ -14,7 +14,7 @@
 #include "collect/store_internal.h"
 #include "engine/selfmon.h"
 #include "engine/thread_cpu.h"
-#include "send/send_counters.h"
+#include "mxp/send_counters.h"
 
 /* The seed's type and family, and the part of an id an instance name may take. */
 #define SELFMON_TYPE "netdata"

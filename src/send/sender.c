@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "engine/log.h"
+#include "engine/thread_cpu.h"
 #include "ring/channel.h"
 #include "send/sender.h"
 
@@ -62,6 +63,7 @@
 #define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
 #define FREE_ENTRIES_KEPT 64u   /* emptied queue entries kept (with their buffers) */
 #define MAX_EVENTS 64u
+#define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 
 struct handoff {                /* a channel object */
 	struct mxp_buf buf;
@@ -128,6 +130,7 @@ struct mxp_sender {
 	struct entry *free_entries;
 	unsigned nfree;
 
+	struct mxp_thread_cpu cpu; /* the sender thread's, sampled every CPU_SAMPLE_MS */
 	int stop;               /* ck_pr: producers' waits end; the sender drains */
 	int64_t stop_deadline_ms; /* written before `stop`, read after it */
 	uint64_t lost_at_stop;  /* written by the sender before it returns */
@@ -730,9 +733,14 @@ static void *sender_main(void *arg)
 {
 	struct mxp_sender *s = arg;
 	struct mxp_io_req *done[MAX_EVENTS];
+	int64_t sampled = 0;
 
 	for (;;) {
 		int64_t now = now_ms();
+		if (now - sampled >= CPU_SAMPLE_MS) {
+			mxp_thread_cpu_sample(&s->cpu);
+			sampled = now;
+		}
 		int64_t next = now + IDLE_WAIT_MS;
 		bool stopping = ck_pr_load_int(&s->stop) != 0;
 		for (unsigned i = 0; i < s->n; i++) {
@@ -765,7 +773,13 @@ static void *sender_main(void *arg)
 			on_event(s, done[k], now);
 	}
 	shut_down(s);
+	mxp_thread_cpu_sample(&s->cpu);
 	return NULL;
+}
+
+const struct mxp_thread_cpu *mxp_sender_thread_cpu(const struct mxp_sender *s)
+{
+	return &s->cpu;
 }
 
 /* ---- the owner's and producers' side ---- */
@@ -775,6 +789,7 @@ struct mxp_sender *mxp_sender_new(enum mxp_io_kind kind)
 	struct mxp_sender *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
+	mxp_thread_cpu_init(&s->cpu, "sender");
 	s->io = mxp_io_new(kind);
 	if (s->io == NULL) {
 		int e = errno;

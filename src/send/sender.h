@@ -22,7 +22,7 @@
 #include "config/destination.h"
 #include "format/buf.h"
 #include "send/io.h"
-#include "send/send_counters.h"
+#include "mxp/send_counters.h"
 
 struct mxp_sender;
 
@@ -62,6 +62,10 @@ void mxp_sender_counters(struct mxp_sender *s, unsigned i, struct mxp_send_count
 
 /* Any thread: adds to instance i's late_exports counter (the collector's). */
 void mxp_sender_count_late(struct mxp_sender *s, unsigned i, unsigned n);
+
+/* The sender thread's CPU slot (thread_cpu.h), sampled by the thread itself. */
+struct mxp_thread_cpu;
+const struct mxp_thread_cpu *mxp_sender_thread_cpu(const struct mxp_sender *s);
 
 /* "io_uring" or "epoll" */
 const char *mxp_sender_io_name(const struct mxp_sender *s);

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # mxpd end to end: what `make run` shows a user, and how mxpd answers bad arguments.
-#   test_mxpd.sh PATH/TO/mxpd FIXTURES_DIR
+#   test_mxpd.sh PATH/TO/mxpd FIXTURES_DIR PATH/TO/fake_peer
 # Ends with "N passed, N failed".
 set -u
 mxpd=$1
 fixtures=$2
+fake_peer=$3
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=check.sh
 . "$(dirname "$0")/check.sh"
+# shellcheck source=receivers.sh
+. "$(dirname "$0")/receivers.sh"
+trap 'receivers_stop_all; rm -rf "$tmp"' EXIT
 
 [ -r /proc/stat ] || { echo "no /proc/stat here"; exit 77; }
 
@@ -67,9 +70,24 @@ check "the error names FILE:LINE and the key" grep -qF "error: $tmp/bad.conf:3: 
 rc=$?
 check "mxpd refuses to start on a config error" test "$rc" -eq 1
 check "and says why in one line" grep -qF "mxpd: $tmp/bad.conf:3: [graphite:a] data sorce: unknown key" "$tmp/err"
-printf '[backend]\n    enabled = yes\n    type = json\n    update every = 1\n    prefix = nd\n    data source = raw\n    send charts matching = system.load\n' >"$tmp/netdata.conf"
-"$mxpd" -c "$tmp/netdata.conf" --count 1 >"$tmp/out" 2>/dev/null
-check "netdata.conf [backend] drives the export" grep -q '^{"prefix":"nd",.*"chart_id":"system.load"' "$tmp/out"
+# A config sends to its destination: here a FAKE peer that only keeps what it reads
+# (tests/integration/test_export.sh sends to real receivers).
+fake_peer_start "$fake_peer" sink --out "$tmp/sink" || exit 1
+printf '[backend]\n    enabled = yes\n    type = json\n    destination = 127.0.0.1:%s\n    update every = 1\n    prefix = nd\n    data source = raw\n    send charts matching = system.load\n' "$FAKE_PEER_PORT" >"$tmp/netdata.conf"
+"$mxpd" -c "$tmp/netdata.conf" --count 2 --stats >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "mxpd -c exits 0 after --count" test "$rc" -eq 0
+check "netdata.conf [backend] drives the export" grep -q '^{"prefix":"nd",.*"chart_id":"system.load"' "$tmp/sink"
+check "only the matching charts are sent" bash -c "! grep -v '\"chart_id\":\"system.load\"' '$tmp/sink'"
+check "the log says which I/O the sender uses" grep -Eq "sender I/O: (io_uring|epoll)" "$tmp/err"
+check "--stats prints the instance's counters" grep -Eq "^  metrics  buffered [0-9]+  sent [1-9][0-9]*  lost 0" "$tmp/out"
+MXP_IO=epoll "$mxpd" -c "$tmp/netdata.conf" --count 1 >/dev/null 2>"$tmp/err"
+check "MXP_IO=epoll picks epoll, and says so" grep -q "sender I/O: epoll (io_uring not used: MXP_IO=epoll)" "$tmp/err"
+printf '[backend]\n    enabled = yes\n    type = prometheus_remote_write\n    destination = 127.0.0.1:1\n' >"$tmp/rw.conf"
+"$mxpd" -c "$tmp/rw.conf" --count 1 >/dev/null 2>"$tmp/err"
+rc=$?
+check "a type not sent yet refuses to start" test "$rc" -eq 1
+check "and names FILE:LINE and the type" grep -qF "rw.conf:1: [backend] type 'prometheus_remote_write' is not available" "$tmp/err"
 check "--check without -c is refused" bash -c "'$mxpd' --check >/dev/null 2>&1; test \$? -eq 2"
 
 "$mxpd" --help >"$tmp/help"

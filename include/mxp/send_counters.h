@@ -1,8 +1,8 @@
-/* send_counters.h — what the sender counts per instance, and how a reader gets a
+/* mxp/send_counters.h — what the sender counts per instance, and how a reader gets a
  * consistent copy.
  *
  * Producer: the sender thread only (it owns every instance's queue and connection).
- * Consumers: any thread, through mxp_sender_counters() (sender.h), which copies them
+ * Consumers: any thread, through mxp_exporter_counters() (mxp/exporter.h; inside, mxp_sender_counters()), which copies them
  * under the instance's ck_sequence: a copy is always one moment of the sender's, so
  * `produced == delivered + buffered + lost` (metrics, and the same for bytes) holds in
  * every copy.

@@ -1,0 +1,389 @@
+/* exporter.c — the engine: mxp/exporter.h over the configuration, the pipelines, the
+ * sender and the self-monitoring charts.
+ *
+ * Per enabled instance: its export settings (from the config), a pipeline (collector,
+ * N formatters, sink) whose sink hands every buffer to the sender (mxp_sender_put, no
+ * copy) and marks each window's end (mxp_sender_end_interval), and a selfmon. One sender
+ * serves all instances.
+ *
+ * Schedule (the seed's): instance i exports when the monotonic second is a multiple of
+ * its `update every`, the window (after, before] running from its previous export's
+ * `before` to now, so a late export leaves no gap. A tick that finds more than one
+ * interval passed since the previous export counts the intervals skipped in
+ * `late_exports` and logs it (rate-limited); the seed fell behind silently.
+ *
+ * Threads: the scheduler (or the owner, in manual mode) is the only caller of the
+ * pipelines, the selfmons and the instances' schedule; the sender's counters are read
+ * through mxp_sender_counters() (any thread).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/config_keys.h"
+#include "engine/export_settings.h"
+#include "engine/log.h"
+#include "engine/pipeline.h"
+#include "engine/selfmon.h"
+#include "engine/thread_cpu.h"
+#include "format/format.h"
+#include "mxp/exporter.h"
+#include "send/sender.h"
+
+struct instance {
+	struct mxp_exporter *e;
+	unsigned index;                 /* in the sender */
+	const char *name;               /* the config's, "graphite:prod" */
+	const char *type;               /* as written: "graphite", "opentsdb:telnet" */
+	struct mxp_export_settings set;
+	struct mxp_pipeline *pipeline;
+	struct mxp_selfmon *selfmon;
+	time_t after;                   /* the previous export's before */
+	int64_t last_tick;              /* monotonic second of the previous export, -1 none */
+	struct mxp_log_limit late_log;
+};
+
+struct mxp_exporter {
+	struct mxp_store *store;
+	struct mxp_conf *conf;
+	struct mxp_exporter_options opt;
+	struct mxp_sender *sender;
+	struct instance *inst;
+	size_t n;
+	pthread_t scheduler;
+	bool scheduler_started;
+	int stop;                       /* scheduler: leave */
+	pthread_mutex_t stop_lock;      /* with stop_cond: the scheduler's sleep */
+	pthread_cond_t stop_cond;
+};
+
+/* ---- the pipeline's sink: into the sender ---- */
+
+static int take(void *arg, struct mxp_buf *buf, long records)
+{
+	struct instance *in = arg;
+	return mxp_sender_put(in->e->sender, in->index, buf, records);
+}
+
+static int window_end(void *arg)
+{
+	struct instance *in = arg;
+	return mxp_sender_end_interval(in->e->sender, in->index);
+}
+
+/* ---- exporting ---- */
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static void after_export(struct mxp_exporter *e, struct instance *in)
+{
+	if (in->selfmon == NULL && e->opt.stats == NULL)
+		return;
+	struct mxp_send_counters c;
+	mxp_sender_counters(e->sender, in->index, &c);
+	if (in->selfmon != NULL) {
+		mxp_selfmon_update(in->selfmon, &c, NULL);
+		if (e->opt.stats != NULL) {
+			mxp_selfmon_print(in->selfmon, e->opt.stats);
+			fflush(e->opt.stats);
+		}
+	}
+}
+
+static long export_one(struct mxp_exporter *e, struct instance *in, time_t after, time_t before)
+{
+	long n = mxp_pipeline_export(in->pipeline, after, before);
+	if (n < 0)
+		mxp_log(MXP_LOG_ERROR, "[%s] export of (%lld, %lld] failed: %s", in->name, (long long)after,
+			(long long)before, strerror((int)-n));
+	after_export(e, in);
+	return n;
+}
+
+int mxp_exporter_tick(struct mxp_exporter *e)
+{
+	int64_t now = mono_s();
+	int exported = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		struct instance *in = &e->inst[i];
+		int ue = in->set.update_every;
+		if (now % ue != 0 || now == in->last_tick)
+			continue;
+		if (in->last_tick >= 0 && now - in->last_tick > ue) {
+			/* intervals went by without an export (a slow export, a stalled owner):
+			 * this one covers them all, and says so */
+			unsigned skipped = (unsigned)((now - in->last_tick) / ue - 1);
+			if (skipped > 0) {
+				mxp_sender_count_late(e->sender, in->index, skipped);
+				mxp_log_limited(&in->late_log, MXP_LOG_WARNING,
+						"[%s] %u export%s late (the previous one ended %lld s ago, update every "
+						"%d s): this export covers the whole time since",
+						in->name, skipped, skipped == 1 ? " was" : "s were",
+						(long long)(now - in->last_tick), ue);
+			}
+		}
+		in->last_tick = now;
+		time_t before = time(NULL);
+		export_one(e, in, in->after, before);
+		in->after = before;
+		exported++;
+	}
+	return exported;
+}
+
+long mxp_exporter_export(struct mxp_exporter *e, time_t after, time_t before)
+{
+	long total = 0;
+	int err = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		long n = export_one(e, &e->inst[i], after, before);
+		if (n < 0 && err == 0)
+			err = (int)n;
+		else if (n > 0)
+			total += n;
+	}
+	return err != 0 ? err : total;
+}
+
+static void *scheduler_main(void *arg)
+{
+	struct mxp_exporter *e = arg;
+	pthread_mutex_lock(&e->stop_lock);
+	while (!e->stop) {
+		/* to the next whole second of the monotonic clock, as the seed's heartbeat */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		struct timespec until = {.tv_sec = now.tv_sec + 1, .tv_nsec = 0};
+		/* the condvar waits on CLOCK_MONOTONIC (set at init) */
+		pthread_cond_timedwait(&e->stop_cond, &e->stop_lock, &until);
+		if (e->stop)
+			break;
+		pthread_mutex_unlock(&e->stop_lock);
+		mxp_exporter_tick(e);
+		pthread_mutex_lock(&e->stop_lock);
+	}
+	pthread_mutex_unlock(&e->stop_lock);
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+size_t mxp_exporter_instances(const struct mxp_exporter *e)
+{
+	return e->n;
+}
+
+const char *mxp_exporter_instance_name(const struct mxp_exporter *e, size_t i)
+{
+	return i < e->n ? e->inst[i].name : NULL;
+}
+
+int mxp_exporter_counters(struct mxp_exporter *e, size_t i, struct mxp_send_counters *out)
+{
+	if (i >= e->n)
+		return -EINVAL;
+	mxp_sender_counters(e->sender, e->inst[i].index, out);
+	return 0;
+}
+
+const char *mxp_exporter_io_name(const struct mxp_exporter *e)
+{
+	return mxp_sender_io_name(e->sender);
+}
+
+static void exporter_free(struct mxp_exporter *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		mxp_pipeline_free(e->inst[i].pipeline);
+		mxp_selfmon_free(e->inst[i].selfmon);
+	}
+	mxp_sender_free(e->sender);
+	free(e->inst);
+	mxp_conf_free(e->conf);
+	pthread_cond_destroy(&e->stop_cond);
+	pthread_mutex_destroy(&e->stop_lock);
+	free(e);
+}
+
+unsigned long long mxp_exporter_stop(struct mxp_exporter *e, long deadline_ms)
+{
+	if (e == NULL)
+		return 0;
+	if (e->scheduler_started) {
+		pthread_mutex_lock(&e->stop_lock);
+		e->stop = 1;
+		pthread_cond_signal(&e->stop_cond);
+		pthread_mutex_unlock(&e->stop_lock);
+		pthread_join(e->scheduler, NULL);
+	}
+	/* no export runs now: the pipelines have handed everything to the sender */
+	unsigned long long lost = e->sender != NULL ? mxp_sender_stop(e->sender, deadline_ms) : 0;
+	for (size_t i = 0; i < e->n; i++)
+		after_export(e, &e->inst[i]); /* the charts' last values, losses included */
+	exporter_free(e);
+	return lost;
+}
+
+static enum mxp_io_kind io_kind(enum mxp_exporter_io io)
+{
+	return io == MXP_EXPORTER_IO_URING ? MXP_IO_URING : io == MXP_EXPORTER_IO_EPOLL ? MXP_IO_EPOLL : MXP_IO_AUTO;
+}
+
+struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *config_file,
+					const struct mxp_exporter_options *opt)
+{
+	static const struct mxp_exporter_options defaults = {.self_charts = 1};
+	int err = ENOMEM;
+	struct mxp_exporter *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->store = store;
+	e->opt = opt != NULL ? *opt : defaults;
+	pthread_mutex_init(&e->stop_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->stop_cond, &ca);
+	pthread_condattr_destroy(&ca);
+
+	e->conf = mxp_conf_load(config_file);
+	if (e->conf == NULL)
+		goto fail;
+	for (size_t i = 0; i < e->conf->nwarnings; i++)
+		mxp_log(MXP_LOG_WARNING, "%s", e->conf->warnings[i]);
+	if (e->conf->nerrors != 0) {
+		for (size_t i = 0; i < e->conf->nerrors; i++)
+			mxp_log(MXP_LOG_ERROR, "%s", e->conf->errors[i]);
+		err = EINVAL;
+		goto fail;
+	}
+
+	size_t enabled = 0;
+	for (size_t i = 0; i < e->conf->ninstances; i++)
+		enabled += e->conf->instances[i].enabled;
+	if (enabled == 0) {
+		mxp_log(MXP_LOG_ERROR, "%s: no instance is enabled: nothing to export", e->conf->file);
+		err = ENOENT;
+		goto fail;
+	}
+	e->inst = calloc(enabled, sizeof(*e->inst));
+	if (e->inst == NULL)
+		goto fail;
+	e->sender = mxp_sender_new(io_kind(e->opt.io));
+	if (e->sender == NULL) {
+		err = errno;
+		mxp_log(MXP_LOG_ERROR, "cannot start the sender's I/O: %s", strerror(err));
+		goto fail;
+	}
+
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cores = ncpu > 0 ? (unsigned)(ncpu > 256 ? 256 : ncpu) : 1;
+	for (size_t i = 0; i < e->conf->ninstances; i++) {
+		const struct mxp_instance_conf *ic = &e->conf->instances[i];
+		if (!ic->enabled)
+			continue;
+		struct instance *in = &e->inst[e->n];
+		in->e = e;
+		in->name = ic->name;
+		in->type = ic->type;
+		in->last_tick = -1;
+		in->late_log.period_s = 60;
+		in->set = (struct mxp_export_settings){
+			.format = mxp_format_find(ic->type),
+			.source = ic->source,
+			.prefix = ic->set[MXP_KEY_PREFIX].value,
+			.hostname = ic->set[MXP_KEY_HOSTNAME].value,
+			.send_names = ic->send_names,
+			.update_every = ic->update_every,
+			.charts = ic->charts,
+			.hosts = ic->hosts,
+		};
+		if (in->set.format == NULL) {
+			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb and json "
+					       "over TCP are); disable the instance or change its type",
+				ic->file, ic->line, ic->name, ic->type);
+			err = EINVAL;
+			goto fail;
+		}
+		struct mxp_sender_instance si = {
+			.name = ic->name,
+			.destinations = ic->destinations,
+			.ndestinations = ic->ndestinations,
+			.timeout_ms = ic->timeout_ms,
+			.buffer_on_failures = ic->buffer_on_failures,
+		};
+		int idx = mxp_sender_add(e->sender, &si);
+		if (idx < 0) {
+			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] cannot send to its destination: %s", ic->file, ic->line,
+				ic->name, idx == -EINVAL ? "udp is not supported yet (tcp and unix are)" : strerror(-idx));
+			err = -idx;
+			goto fail;
+		}
+		in->index = (unsigned)idx;
+		unsigned nf = e->opt.formatters ? e->opt.formatters
+				: ic->formatter_threads > 0 ? (unsigned)ic->formatter_threads : cores;
+		const struct mxp_pipeline_sink sink = {.take = take, .window_end = window_end, .arg = in};
+		e->n++;
+		in->pipeline = mxp_pipeline_new_sink(store, &in->set, nf, &sink);
+		if (in->pipeline == NULL) {
+			err = errno;
+			mxp_log(MXP_LOG_ERROR, "[%s] cannot start its pipeline: %s", ic->name, strerror(err));
+			goto fail;
+		}
+		in->after = time(NULL);
+	}
+
+	if (e->opt.self_charts) {
+		for (size_t i = 0; i < e->n; i++) {
+			struct instance *in = &e->inst[i];
+			in->selfmon = mxp_selfmon_new(store, in->name, e->n > 1, in->set.update_every);
+			if (in->selfmon == NULL) {
+				mxp_log(MXP_LOG_WARNING, "[%s] no self-monitoring charts: %s", in->name, strerror(errno));
+				continue;
+			}
+			for (unsigned k = 0; k < mxp_pipeline_threads(in->pipeline); k++)
+				mxp_selfmon_add_thread(in->selfmon, mxp_pipeline_thread_cpu(in->pipeline, k));
+			if (i == 0)
+				mxp_selfmon_add_thread(in->selfmon, mxp_sender_thread_cpu(e->sender));
+		}
+	}
+
+	int rc = mxp_sender_start(e->sender);
+	if (rc != 0) {
+		err = -rc;
+		goto fail;
+	}
+	for (size_t i = 0; i < e->n; i++)
+		mxp_log(MXP_LOG_INFO, "[%s] exporting %s as %s every %d s (sender I/O: %s)", e->inst[i].name,
+			mxp_source_name(e->inst[i].set.source), e->inst[i].type,
+			e->inst[i].set.update_every, mxp_sender_io_name(e->sender));
+	if (!e->opt.manual) {
+		rc = pthread_create(&e->scheduler, NULL, scheduler_main, e);
+		if (rc != 0) {
+			err = rc;
+			mxp_sender_stop(e->sender, 0);
+			goto fail;
+		}
+		e->scheduler_started = true;
+	}
+	return e;
+
+fail:
+	exporter_free(e);
+	errno = err;
+	return NULL;
+}

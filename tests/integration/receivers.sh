@@ -1,0 +1,349 @@
+# receivers.sh — sourced by integration tests: starts REAL receivers (VictoriaMetrics,
+# carbon-cache) on 127.0.0.1, on ports picked at run time, with their data under a
+# folder the caller owns; waits until they answer; reads back what they stored; and
+# stops them. How each receiver is run is ../shared/RECEIVERS.md.
+#
+#   . "$(dirname "$0")/receivers.sh"
+#   trap 'receivers_stop_all; rm -rf "$tmp"' EXIT
+#   vm_start "$tmp" || exit 1         # not in $(...): it sets variables for the caller
+#
+# Functions return nonzero and say why on stderr ("receivers.sh: ..."), with the tail
+# of the receiver's log when it did not come up. Each start prints how long the
+# receiver took to answer. Needs bash >= 5 ($EPOCHREALTIME), python3, curl.
+
+# shellcheck shell=bash
+RECEIVERS_PIDS=()           # every process started here, for receivers_stop_all
+RECEIVERS_FILES=()          # files made here outside the caller's folder (fake_peer logs)
+RECEIVERS_START_TIMEOUT=10  # seconds a receiver gets to answer
+RECEIVERS_READ_TIMEOUT=5    # seconds vm_export / carbon_fetch wait for data
+
+# python3 from Debian first: a pyenv or venv shim on PATH may be slow or lack modules.
+if [ -x /usr/bin/python3 ]; then RECEIVERS_PYTHON=/usr/bin/python3; else RECEIVERS_PYTHON=python3; fi
+
+_receivers_say() { echo "receivers.sh: $*" >&2; }
+
+# _receivers_ms [START]: milliseconds since START (an $EPOCHREALTIME value), or since
+# the epoch. Deadlines use it: $SECONDS ticks whole seconds, too coarse for 1 s.
+_receivers_ms() {
+	local now=${EPOCHREALTIME/[.,]/} start=${1:-0}
+	echo $(((now - ${start/[.,]/}) / 1000))
+}
+
+# free_port [N]: prints N (default 1) distinct free ports of 127.0.0.1, space
+# separated. All N sockets are held at once so the N ports differ, and each port is
+# free for UDP too: VictoriaMetrics listens on UDP at its graphite and opentsdb ports.
+# The kernel picks them (bind to port 0); another process may still take one before
+# the receiver binds it: the start functions check that the receiver itself listens
+# on its ports, and retry with others when it could not bind.
+free_port() {
+	"$RECEIVERS_PYTHON" - "${1:-1}" <<'EOF'
+import socket, sys
+held, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        held.append(t)          # keep it so the kernel does not offer it again
+        continue
+    held += [t, u]
+    ports.append(port)
+print(" ".join(map(str, ports)))
+EOF
+}
+
+# _receivers_wait PID LOG NAME CMD...: waits until CMD succeeds. 0: ready; 1: the
+# process exited (a port race if its log says so: returns 2); 3: timeout.
+_receivers_wait() {
+	local pid=$1 log=$2 name=$3 deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	shift 3
+	until "$@" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			grep -Eqi 'address already in use|cannot (listen|bind)' "$log" && return 2
+			_receivers_say "$name exited before answering; errors and the end of $log:"
+			# a Go panic ends with its stack: the reason is the first panic/fatal line
+			grep -m 5 -Ei 'panic|fatal|error' "$log" >&2
+			echo ... >&2
+			tail -n 10 "$log" >&2
+			return 1
+		fi
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "$name did not answer within ${RECEIVERS_START_TIMEOUT} s; the end of $log:"
+			tail -n 15 "$log" >&2
+			return 3
+		fi
+		sleep 0.02
+	done
+}
+
+# _receivers_forget PID: stops a receiver that did not come up and drops it from the list.
+_receivers_forget() {
+	local pid kept=()
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for pid in "${RECEIVERS_PIDS[@]}"; do
+		[ "$pid" = "$1" ] || kept+=("$pid")
+	done
+	RECEIVERS_PIDS=("${kept[@]}")
+}
+
+# _receivers_listens PID PORT...: true when process PID, and no other, listens on
+# each TCP PORT of 127.0.0.1. "The port answers" is not enough: with ctest -j another
+# test's receiver may hold a port free_port gave us, and carbon binds with
+# SO_REUSEPORT, so two carbons may share one. Reads /proc: needs neither ss nor lsof.
+_receivers_listens() {
+	local pid=$1 port inodes fds
+	shift
+	fds=$(ls -l "/proc/$pid/fd" 2>/dev/null) || return 1
+	for port in "$@"; do
+		# /proc/net/tcp: local address 0100007F:PORT (hex), state 0A = LISTEN, inode.
+		inodes=$(awk -v a="0100007F:$(printf '%04X' "$port")" '$2 == a && $4 == "0A" {print $10}' /proc/net/tcp)
+		[[ -n $inodes && $inodes != *$'\n'* && $fds == *"socket:[$inodes]"* ]] || return 1
+	done
+}
+
+_vm_ready() {
+	_receivers_listens "$VM_PID" "$VM_HTTP" "$VM_GRAPHITE" "$VM_TELNET" "$VM_TSDBHTTP" &&
+		curl -fs -o /dev/null "http://127.0.0.1:$VM_HTTP/health"
+}
+
+# vm_start DIR: Debian's victoria-metrics with its data in DIR/vm, its log in
+# DIR/vm.log. Sets VM_HTTP, VM_GRAPHITE, VM_TELNET (opentsdb telnet), VM_TSDBHTTP
+# (opentsdb /api/put), VM_PID, VM_LOG. -search.latencyOffset=0s so queries see fresh
+# points; -retentionPeriod=100y so tests may use any past timestamp.
+vm_start() {
+	local dir=$1 attempt ports t0 rc
+	command -v victoria-metrics >/dev/null || { _receivers_say "victoria-metrics is not installed"; return 1; }
+	mkdir -p "$dir" || return 1
+	VM_LOG=$dir/vm.log
+	for attempt in 1 2 3; do
+		ports=$(free_port 4) || return 1
+		read -r VM_HTTP VM_GRAPHITE VM_TELNET VM_TSDBHTTP <<<"$ports"
+		t0=$EPOCHREALTIME
+		victoria-metrics -storageDataPath="$dir/vm" -httpListenAddr="127.0.0.1:$VM_HTTP" \
+			-graphiteListenAddr="127.0.0.1:$VM_GRAPHITE" -opentsdbListenAddr="127.0.0.1:$VM_TELNET" \
+			-opentsdbHTTPListenAddr="127.0.0.1:$VM_TSDBHTTP" \
+			-search.latencyOffset=0s -retentionPeriod=100y >"$VM_LOG" 2>&1 &
+		VM_PID=$!
+		RECEIVERS_PIDS+=("$VM_PID")
+		_receivers_wait "$VM_PID" "$VM_LOG" victoria-metrics _vm_ready
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			_receivers_say "victoria-metrics answered in $(_receivers_ms "$t0") ms (http $VM_HTTP, graphite $VM_GRAPHITE, telnet $VM_TELNET, /api/put $VM_TSDBHTTP)"
+			export VM_HTTP VM_GRAPHITE VM_TELNET VM_TSDBHTTP VM_PID VM_LOG
+			return 0
+		fi
+		_receivers_forget "$VM_PID"
+		[ "$rc" -eq 2 ] || return 1
+		_receivers_say "victoria-metrics: a port was taken meanwhile (attempt $attempt), trying others"
+	done
+	return 1
+}
+
+# _receivers_points: counts the values in what it reads (JSON of vm_export or of
+# whisper-fetch); nulls are not values.
+_receivers_points() {
+	grep -oE '"values" *: *\[[^]]*\]' | grep -oE '[-+0-9.eE]+|NaN|Inf' | grep -c .
+}
+
+# vm_export MATCH [MIN_POINTS]: flushes VictoriaMetrics' buffers, then prints
+# /api/v1/export for the series selector MATCH (one JSON line per series: metric,
+# values, ms timestamps). Ingestion is asynchronous, so it asks again until the
+# series hold MIN_POINTS values together (default 1; 0: ask once) or
+# RECEIVERS_READ_TIMEOUT passes; then it prints the last answer and returns 1.
+vm_export() {
+	local match=$1 min=${2:-1} out deadline=$(($(_receivers_ms) + RECEIVERS_READ_TIMEOUT * 1000))
+	while :; do
+		curl -fsS -o /dev/null "http://127.0.0.1:$VM_HTTP/internal/force_flush" || return 1
+		# --data-urlencode: with -d, a '+' in a regex would arrive as a space.
+		out=$(curl -fsS "http://127.0.0.1:$VM_HTTP/api/v1/export" --data-urlencode "match[]=$match") || return 1
+		[ "$(_receivers_points <<<"$out")" -ge "$min" ] && break
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			[ -n "$out" ] && printf '%s\n' "$out"
+			_receivers_say "vm_export: fewer than $min points for $match after ${RECEIVERS_READ_TIMEOUT} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+	[ -n "$out" ] && printf '%s\n' "$out"
+	return 0
+}
+
+# carbon_start DIR: Debian's carbon-cache with conf, whisper files and log under
+# DIR/carbon. Sets CARBON_PORT (plaintext line receiver), CARBON_PID,
+# CARBON_WHISPER_DIR, CARBON_LOG. Every .wsp gets 1 s resolution for an hour.
+# The pickle receiver is off (port 0 disables it); the cache-query port is 0, which
+# the kernel makes an ephemeral port. Tags are parsed and stored under _tagged/
+# (ENABLE_TAGS only adds the POSTs to a graphite-web tag database, which we lack).
+carbon_start() {
+	local dir=$1/carbon attempt t0 rc
+	command -v carbon-cache >/dev/null || { _receivers_say "carbon-cache is not installed (graphite-carbon)"; return 1; }
+	mkdir -p "$dir/conf" "$dir/log" "$dir/storage/whisper" || return 1
+	CARBON_WHISPER_DIR=$dir/storage/whisper
+	CARBON_LOG=$dir/carbon.log
+	printf '[all]\npattern = .*\nretentions = 1s:1h,60s:1d\n' >"$dir/conf/storage-schemas.conf"
+	for attempt in 1 2 3; do
+		CARBON_PORT=$(free_port 1) || return 1
+		# MAX_CREATES_PER_MINUTE: the default 50 would delay new series by minutes.
+		# USER empty: do not switch to _graphite. WHISPER_AUTOFLUSH: a point written is
+		# on disk when whisper-fetch looks.
+		cat >"$dir/conf/carbon.conf" <<EOF
+[cache]
+STORAGE_DIR = $dir/storage/
+LOCAL_DATA_DIR = $CARBON_WHISPER_DIR/
+CONF_DIR = $dir/conf/
+LOG_DIR = $dir/log/
+PID_DIR = $dir/
+USER =
+DATABASE = whisper
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = inf
+MAX_CREATES_PER_MINUTE = inf
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = $CARBON_PORT
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = 0
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = 0
+WHISPER_AUTOFLUSH = True
+ENABLE_TAGS = False
+LOG_LISTENER_CONNECTIONS = False
+EOF
+		t0=$EPOCHREALTIME
+		# --nodaemon keeps it our child (so its PID is $!) and logs to stdout.
+		GRAPHITE_ROOT=$dir carbon-cache --config="$dir/conf/carbon.conf" --nodaemon \
+			--pidfile="$dir/carbon.pid" start >"$CARBON_LOG" 2>&1 &
+		CARBON_PID=$!
+		RECEIVERS_PIDS+=("$CARBON_PID")
+		_receivers_wait "$CARBON_PID" "$CARBON_LOG" carbon-cache _receivers_listens "$CARBON_PID" "$CARBON_PORT"
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			_receivers_say "carbon-cache answered in $(_receivers_ms "$t0") ms (line receiver $CARBON_PORT)"
+			export CARBON_PORT CARBON_PID CARBON_WHISPER_DIR CARBON_LOG
+			return 0
+		fi
+		_receivers_forget "$CARBON_PID"
+		[ "$rc" -eq 2 ] || return 1
+		_receivers_say "carbon-cache: port $CARBON_PORT was taken meanwhile (attempt $attempt), trying another"
+	done
+	return 1
+}
+
+# carbon_tagged_path 'NAME;K=V;...': prints where carbon stores a tagged series,
+# relative to CARBON_WHISPER_DIR: _tagged/H[0:3]/H[3:6]/H.wsp, H the sha256 of the
+# series' normal form, as carbon.util.TaggedSeries writes it: the name (leading '~'
+# dropped), then each ";K=V" with the last value of each key, sorted as strings.
+carbon_tagged_path() {
+	local IFS=';' seg name h segs
+	local -A tags=()
+	read -r -a segs <<<"$1"
+	name=${segs[0]#"${segs[0]%%[!~]*}"}
+	for seg in "${segs[@]:1}"; do
+		[ "${seg%%=*}" = name ] && continue  # carbon overwrites a "name" tag with the name
+		tags[${seg%%=*}]=${seg#*=}
+	done
+	h=$(
+		printf '%s' "$name"
+		for seg in "${!tags[@]}"; do printf ';%s=%s\n' "$seg" "${tags[$seg]}"; done | LC_ALL=C sort | tr -d '\n'
+	)
+	h=$(printf '%s' "$h" | sha256sum) || return 1
+	h=${h%% *}
+	printf '_tagged/%s/%s/%s.wsp\n' "${h:0:3}" "${h:3:3}" "$h"
+}
+
+# carbon_fetch METRIC FROM UNTIL [MIN_POINTS]: prints `whisper-fetch --json` of
+# METRIC (a dotted path, or a tagged 'NAME;K=V;...') for the points in (FROM, UNTIL],
+# seconds. carbon writes asynchronously (~1 s), so it waits until the series holds
+# MIN_POINTS non-null values in that range (default 1; 0: only until the file
+# exists) or RECEIVERS_READ_TIMEOUT passes; then it prints the last answer and
+# returns 1. JSON: {"start": FROM+1, "end", "step", "values": [v or null per step]}.
+carbon_fetch() {
+	local metric=$1 from=$2 until=$3 min=${4:-1} file out="" deadline=$(($(_receivers_ms) + RECEIVERS_READ_TIMEOUT * 1000))
+	case $metric in
+	*\;*) file=$CARBON_WHISPER_DIR/$(carbon_tagged_path "$metric") ;;
+	*) file=$CARBON_WHISPER_DIR/${metric//.//}.wsp ;;
+	esac
+	while :; do
+		if [ -e "$file" ]; then
+			out=$(whisper-fetch --json --from="$from" --until="$until" "$file") || return 1
+			[ "$(_receivers_points <<<"$out")" -ge "$min" ] && break
+		fi
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			[ -n "$out" ] && printf '%s\n' "$out"
+			_receivers_say "carbon_fetch: fewer than $min points in $file after ${RECEIVERS_READ_TIMEOUT} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+	printf '%s\n' "$out"
+}
+
+# fake_peer_start BINARY MODE [OPTIONS...]: starts tests/integration/fake_peer (a FAKE
+# receiver, for what no real one does: stall, reset, garbage) and reads the port it
+# prints. Sets FAKE_PEER_PORT, FAKE_PEER_PID, FAKE_PEER_LOG (its stderr: one line per
+# event). receivers_stop_all stops it too.
+fake_peer_start() {
+	local bin=$1 portfile deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	shift
+	portfile=$(mktemp) || return 1
+	FAKE_PEER_LOG=${portfile}.log
+	RECEIVERS_FILES+=("$FAKE_PEER_LOG")
+	"$bin" "$@" >"$portfile" 2>"$FAKE_PEER_LOG" &
+	FAKE_PEER_PID=$!
+	RECEIVERS_PIDS+=("$FAKE_PEER_PID")
+	until read -r FAKE_PEER_PORT <"$portfile" && [ -n "$FAKE_PEER_PORT" ]; do
+		if ! kill -0 "$FAKE_PEER_PID" 2>/dev/null || [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "fake_peer $* did not start:"
+			cat "$FAKE_PEER_LOG" >&2
+			rm -f "$portfile"
+			return 1
+		fi
+		sleep 0.01
+	done
+	rm -f "$portfile"
+	export FAKE_PEER_PORT FAKE_PEER_PID FAKE_PEER_LOG
+}
+
+# _receivers_ours PID: true while PID is a child of this shell. A receiver the test
+# already stopped and reaped may have its PID reused by an unrelated process.
+_receivers_ours() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }  # after "(comm) ": state, ppid, ...
+	stat=${stat#* }
+	[ "${stat%% *}" = "$BASHPID" ]
+}
+
+# receivers_stop_all: SIGTERM to every process started here and still running, waits
+# for them (carbon takes 0.5-2 s to flush and stop), SIGKILL to any left after 10 s.
+# Removes the fake_peer logs it made, nothing in the caller's folders.
+receivers_stop_all() {
+	local pid left deadline=$(($(_receivers_ms) + 10000))
+	for pid in "${RECEIVERS_PIDS[@]}"; do
+		_receivers_ours "$pid" && kill "$pid" 2>/dev/null
+	done
+	while :; do
+		left=()
+		for pid in "${RECEIVERS_PIDS[@]}"; do
+			_receivers_ours "$pid" && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] && left+=("$pid")
+		done
+		[ ${#left[@]} -eq 0 ] && break
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "still running after 10 s, killing: ${left[*]}"
+			kill -KILL "${left[@]}" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	for pid in "${RECEIVERS_PIDS[@]}"; do
+		[ -n "$pid" ] && wait "$pid" 2>/dev/null
+	done
+	RECEIVERS_PIDS=()
+	[ ${#RECEIVERS_FILES[@]} -eq 0 ] || rm -f "${RECEIVERS_FILES[@]}"
+	RECEIVERS_FILES=()
+	return 0
+}
