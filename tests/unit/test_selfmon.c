@@ -14,7 +14,7 @@
 #include "collect/store_internal.h"
 #include "engine/selfmon.h"
 #include "engine/thread_cpu.h"
-#include "send/send_counters.h"
+#include "mxp/send_counters.h"
 
 static struct mxp_store *store;
 static struct mxp_host *local;
