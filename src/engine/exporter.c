@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "config/config_keys.h"
 #include "engine/export_settings.h"
+#include "engine/exporter_internal.h"
 #include "engine/log.h"
 #include "engine/pipeline.h"
 #include "engine/selfmon.h"
@@ -386,4 +387,9 @@ fail:
 	exporter_free(e);
 	errno = err;
 	return NULL;
+}
+
+const struct mxp_export_settings *mxp_exporter_settings(const struct mxp_exporter *e, size_t i)
+{
+	return i < e->n ? &e->inst[i].set : NULL;
 }
