@@ -57,6 +57,7 @@ tsan-run:
 	cd $(BUILD)/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -L tsan
 
 bench: release
+	@tools/install-deps.sh bench
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
 # A tree of its own: the install prefix is written into the unit and mxp.pc at configure time.

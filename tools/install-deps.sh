@@ -3,6 +3,7 @@
 #
 #   tools/install-deps.sh run    what building and running mxpd needs
 #   tools/install-deps.sh test   that, plus what the test suite needs
+#   tools/install-deps.sh bench  that of run, plus gnuplot for the benchmark's plot
 #
 # It checks each package with `dpkg -s`, runs `apt-get update` once if anything is
 # missing, and says what it installs. As root it calls apt-get directly, otherwise sudo.
@@ -16,11 +17,14 @@ run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev)
 # receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
 # reads them back; python3 comes with graphite-carbon).
 test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl)
+# Benchmarks: gnuplot (no X11) draws bench_pipeline's build/bench-results.png.
+bench_pkgs=(gnuplot-nox)
 
 case "$profile" in
     run)  want=("${run_pkgs[@]}") ;;
     test) want=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
-    *)    echo "usage: $0 run|test" >&2; exit 2 ;;
+    bench) want=("${run_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *)    echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -231,8 +231,27 @@ unsigned long long mxp_exporter_stop(struct mxp_exporter *e, long deadline_ms)
 	}
 	/* no export runs now: the pipelines have handed everything to the sender */
 	unsigned long long lost = e->sender != NULL ? mxp_sender_stop(e->sender, deadline_ms) : 0;
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		after_export(e, &e->inst[i]); /* the charts' last values, losses included */
+		if (e->opt.stats != NULL && e->sender != NULL) {
+			struct mxp_send_counters c;
+			mxp_sender_counters(e->sender, e->inst[i].index, &c);
+			fprintf(e->opt.stats,
+				"[%s] totals: produced %llu delivered %llu buffered %llu lost %llu (buffer full %llu, "
+				"shutdown %llu); bytes produced %llu sent %llu lost %llu received %llu; intervals %llu "
+				"written %llu dropped %llu; reconnects %llu failures %llu reads %llu late %llu\n",
+				e->inst[i].name, (unsigned long long)c.produced, (unsigned long long)c.delivered,
+				(unsigned long long)c.buffered, (unsigned long long)c.lost,
+				(unsigned long long)c.lost_buffer_full, (unsigned long long)c.lost_shutdown,
+				(unsigned long long)c.bytes_produced, (unsigned long long)c.bytes_sent,
+				(unsigned long long)c.bytes_lost, (unsigned long long)c.bytes_received,
+				(unsigned long long)c.intervals, (unsigned long long)c.writes,
+				(unsigned long long)c.discards, (unsigned long long)c.reconnects,
+				(unsigned long long)c.failures, (unsigned long long)c.reads,
+				(unsigned long long)c.late_exports);
+			fflush(e->opt.stats);
+		}
+	}
 	exporter_free(e);
 	return lost;
 }

@@ -39,6 +39,22 @@ static void build_big(void)
 	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
 }
 
+/* 100 hosts x 100 charts x 10 dims: windows of several MXP_PIPELINE_FLUSH_BYTES pieces
+ * per formatter. */
+static void build_100k(void)
+{
+	store = mxp_store_new(NULL);
+	struct mxp_synthetic *syn = mxp_synthetic_new(store, 100, 100, 10, 1, 7);
+	cr_assert_not_null(syn);
+	cr_assert_eq(mxp_synthetic_series(syn), 100000);
+	for (time_t t = 995; t <= 1012; t++) {
+		struct timeval tv = {.tv_sec = t, .tv_usec = 250000};
+		mxp_synthetic_collect(syn, &tv);
+	}
+	mxp_synthetic_free(syn);
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+}
+
 static void teardown(void)
 {
 	mxp_store_free(store);
@@ -174,6 +190,16 @@ Test(pipeline, big_store_equals_baseline)
 {
 	build_big();
 	compare_all();
+}
+
+/* The issue's oracle: on 100k series, the pipeline's lines equal the baseline's as a
+ * multiset for 1, 2 and 4 formatters. */
+Test(pipeline, oracle_100k_series_1_2_4_formatters, .timeout = 300)
+{
+	build_100k();
+	struct mxp_export_settings st = settings("graphite", MXP_SOURCE_AVERAGE);
+	for (unsigned nf = 1; nf <= 4; nf *= 2)
+		compare(&st, nf, 1000, 1010);
 }
 
 Test(pipeline, sum_with_ids_equals_baseline)
