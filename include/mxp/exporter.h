@@ -55,6 +55,12 @@ int mxp_exporter_tick(struct mxp_exporter *e);
  * schedule (tests, benchmarks). Returns the records formatted, or -errno. */
 long mxp_exporter_export(struct mxp_exporter *e, time_t after, time_t before);
 
+/* Waits until the sender has written (or counted lost) everything exported so far, up
+ * to timeout_ms (-1: no limit). 0, or -ETIMEDOUT (a receiver is down or slow: what is
+ * queued stays queued). Exports return once their bytes are handed to the sender, so
+ * call this before reading counters that must include the last export. */
+int mxp_exporter_flush(struct mxp_exporter *e, long timeout_ms);
+
 size_t mxp_exporter_instances(const struct mxp_exporter *e);
 const char *mxp_exporter_instance_name(const struct mxp_exporter *e, size_t i);
 /* Any thread: instance i's counters, one consistent moment. 0 or -EINVAL. */

@@ -199,6 +199,25 @@ int mxp_exporter_counters(struct mxp_exporter *e, size_t i, struct mxp_send_coun
 	return 0;
 }
 
+int mxp_exporter_flush(struct mxp_exporter *e, long timeout_ms)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		bool idle = true;
+		for (size_t i = 0; i < e->n && idle; i++)
+			idle = mxp_sender_idle(e->sender, e->inst[i].index);
+		if (idle)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long ms = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout_ms >= 0 && ms >= timeout_ms)
+			return -ETIMEDOUT;
+		struct timespec nap = {0, 1000000};
+		nanosleep(&nap, NULL);
+	}
+}
+
 const char *mxp_exporter_io_name(const struct mxp_exporter *e)
 {
 	return mxp_sender_io_name(e->sender);

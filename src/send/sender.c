@@ -115,6 +115,9 @@ struct inst {
 	struct mxp_send_counters c;
 	bool dirty;
 
+	/* the producer's: what it handed over (ck_pr stores; any thread reads) */
+	uint64_t handed_records, handed_marks;
+
 	/* published */
 	ck_sequence_t seq;
 	struct mxp_send_counters pub;
@@ -170,6 +173,17 @@ void mxp_sender_counters(struct mxp_sender *s, unsigned i, struct mxp_send_count
 			dst[k] = ck_pr_load_64((uint64_t *)&src[k]);
 	} while (ck_sequence_read_retry(&in->seq, v));
 	out->late_exports = ck_pr_load_64(&in->late);
+}
+
+bool mxp_sender_idle(struct mxp_sender *s, unsigned i)
+{
+	struct inst *in = s->inst[i];
+	/* handed first: a put after these loads can only make the answer "not idle" */
+	uint64_t records = ck_pr_load_64(&in->handed_records);
+	uint64_t marks = ck_pr_load_64(&in->handed_marks);
+	struct mxp_send_counters c;
+	mxp_sender_counters(s, i, &c);
+	return c.produced == records && c.intervals == marks && c.buffered == 0;
 }
 
 void mxp_sender_count_late(struct mxp_sender *s, unsigned i, unsigned n)
@@ -881,6 +895,7 @@ int mxp_sender_put(struct mxp_sender *s, unsigned i, struct mxp_buf *buf, long r
 	h->records = records;
 	h->end = false;
 	mxp_channel_publish_spsc(&in->ch, h);
+	ck_pr_store_64(&in->handed_records, ck_pr_load_64(&in->handed_records) + (uint64_t)records);
 	mxp_io_wake(s->io);
 	return 0;
 }
@@ -894,6 +909,7 @@ int mxp_sender_end_interval(struct mxp_sender *s, unsigned i)
 	h->records = 0;
 	h->end = true;
 	mxp_channel_publish_spsc(&in->ch, h);
+	ck_pr_store_64(&in->handed_marks, ck_pr_load_64(&in->handed_marks) + 1);
 	mxp_io_wake(s->io);
 	return 0;
 }

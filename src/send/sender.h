@@ -17,6 +17,7 @@
 #ifndef MXP_SEND_SENDER_H
 #define MXP_SEND_SENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/destination.h"
@@ -59,6 +60,10 @@ int mxp_sender_end_interval(struct mxp_sender *s, unsigned i);
 
 /* Any thread: a consistent copy of instance i's counters. */
 void mxp_sender_counters(struct mxp_sender *s, unsigned i, struct mxp_send_counters *out);
+
+/* Any thread: true when the sender has taken everything instance i's producer handed
+ * over and nothing of it is still buffered (all delivered or lost). */
+bool mxp_sender_idle(struct mxp_sender *s, unsigned i);
 
 /* Any thread: adds to instance i's late_exports counter (the collector's). */
 void mxp_sender_count_late(struct mxp_sender *s, unsigned i, unsigned n);

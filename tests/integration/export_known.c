@@ -117,21 +117,15 @@ int main(int argc, char **argv)
 		errno = (int)-n;
 		die("mxp_exporter_export");
 	}
-	/* wait for the sender to write everything (or the deadline to count it lost) */
+	/* wait for the sender to write everything exported (or time out: then the
+	 * counters say what is missing) */
 	size_t ni = mxp_exporter_instances(e);
 	struct mxp_send_counters c[64];
 	char names[64][128];
-	for (int tries = 0; tries < 1000; tries++) {
-		int done = 1;
-		for (size_t i = 0; i < ni && i < 64; i++) {
-			mxp_exporter_counters(e, i, &c[i]);
-			done &= c[i].buffered == 0;
-		}
-		if (done)
-			break;
-		struct timespec ts = {0, 10000000};
-		nanosleep(&ts, NULL);
-	}
+	if (mxp_exporter_flush(e, 10000) != 0)
+		fprintf(stderr, "export_known: the sender did not finish within 10 s\n");
+	for (size_t i = 0; i < ni && i < 64; i++)
+		mxp_exporter_counters(e, i, &c[i]);
 	for (size_t i = 0; i < ni && i < 64; i++)
 		snprintf(names[i], sizeof(names[i]), "%s", mxp_exporter_instance_name(e, i));
 	const char *io = mxp_exporter_io_name(e);
