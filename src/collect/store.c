@@ -75,6 +75,8 @@ static void labels_free(struct mxp_label *l, size_t n)
 
 static void dim_free(struct mxp_dim *d)
 {
+	for (unsigned k = 0; k < MXP_DIM_CACHE_SLOTS; k++)
+		free(d->export_cache[k]);
 	free(d->id);
 	free(d->name);
 	free(d->slots);
@@ -440,4 +442,28 @@ struct mxp_dim *mxp_dim_find(struct mxp_chart *c, const char *id)
 		if (strcmp(d->id, id) == 0)
 			return d;
 	return NULL;
+}
+
+int mxp_store_cache_slot_get(struct mxp_store *s)
+{
+	int slot = -1;
+	pthread_mutex_lock(&s->readers_lock);
+	for (int k = 0; k < MXP_DIM_CACHE_SLOTS; k++) {
+		if (!(s->cache_slots & (1u << k))) {
+			s->cache_slots |= 1u << k;
+			slot = k;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->readers_lock);
+	return slot;
+}
+
+void mxp_store_cache_slot_put(struct mxp_store *s, int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&s->readers_lock);
+	s->cache_slots &= ~(1u << slot);
+	pthread_mutex_unlock(&s->readers_lock);
 }

@@ -32,6 +32,8 @@
 
 #define MXP_STORE_DEFAULT_HISTORY 32u
 
+#define MXP_DIM_CACHE_SLOTS 4
+
 struct mxp_dim {
 	struct mxp_dim *next;          /* published with a release store */
 	struct mxp_chart *chart;
@@ -42,6 +44,11 @@ struct mxp_dim {
 	enum mxp_algorithm algorithm;
 	uint32_t serial;               /* store-wide index, for per-instance caches */
 	ck_epoch_entry_t epoch_entry;
+	/* Exporters' per-series caches (the record templates of format.h), one slot per
+	 * pipeline that holds one (mxp_store_cache_slot_get). Slot k of a dim is written
+	 * and read only by the one formatter thread of slot k's pipeline that the dim's
+	 * serial maps to, inside the collector's epoch section; dim_free() frees them. */
+	void *export_cache[MXP_DIM_CACHE_SLOTS];
 
 	/* writer-private: what mxp_dim_set() recorded for the update in progress */
 	long long pending;
@@ -113,9 +120,18 @@ struct mxp_store {
 	uint32_t next_dim_serial;
 	ck_epoch_t epoch;
 	ck_epoch_record_t reclaim_record;  /* used under structure_lock only */
-	pthread_mutex_t readers_lock;      /* guards readers_owned (get/put are rare) */
+	pthread_mutex_t readers_lock;      /* guards readers_owned and cache_slots (rare) */
+	unsigned cache_slots;              /* bitmap of the export_cache slots in use */
 	struct mxp_store_reader *readers_owned;
 };
+
+/* ---- exporters' per-series caches ---- */
+
+/* Takes a free export_cache slot for one pipeline: 0..MXP_DIM_CACHE_SLOTS-1, or -1
+ * when all are taken (that pipeline then caches nothing). */
+int mxp_store_cache_slot_get(struct mxp_store *s);
+/* Gives slot back (its contents stay until the next owner re-renders or the dim goes). */
+void mxp_store_cache_slot_put(struct mxp_store *s, int slot);
 
 /* ---- readers ---- */
 

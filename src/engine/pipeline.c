@@ -94,6 +94,7 @@ struct outbuf {
 struct ack {
 	long records;
 	int err;
+	uint64_t templates;             /* the formatter's templates rendered so far */
 };
 
 struct window_cmd {
@@ -101,6 +102,7 @@ struct window_cmd {
 	long produced;                  /* collector -> owner: sum of the formatters' counts */
 	int err;                        /* collector -> owner: walk or formatter error */
 	unsigned retries;               /* collector -> owner: chart read retries */
+	uint64_t templates;             /* collector -> owner: the formatters' templates so far */
 };
 
 struct window_result {
@@ -117,6 +119,8 @@ struct formatter {
 	pthread_t thread;
 	bool started;
 	struct mxp_thread_cpu cpu;      /* this formatter's own, sampled each window */
+	struct mxp_buf scratch;         /* where a record template is rendered */
+	uint64_t templates_rendered;    /* this formatter's, read after join */
 };
 
 struct mxp_pipeline {
@@ -128,7 +132,9 @@ struct mxp_pipeline {
 	const struct mxp_export_settings *settings;
 	unsigned n;
 	struct mxp_pipeline_sink sink_fn;
-	struct formatter *f;            /* n, cache-line aligned */
+	struct formatter *f;
+	int cache_slot;                 /* the dims' export_cache slot of this pipeline, or -1 */
+	uint64_t owner;                 /* unique among pipelines: marks the templates it made */            /* n, cache-line aligned */
 	pthread_t collector, sink;
 	bool collector_started, sink_started;
 	struct mxp_thread_cpu collector_cpu, sink_cpu;
@@ -197,6 +203,7 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 {
 	unsigned retries0 = p->reading.retries;
 	long produced = 0;
+	uint64_t templates = 0;
 
 	mxp_store_read_begin(p->reader);
 	int err = walk(p, cmd->after, cmd->before);
@@ -224,6 +231,7 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 			break;
 		}
 		produced += a->records;
+		templates += a->templates;
 		if (a->err != 0 && err == 0)
 			err = a->err;
 		mxp_channel_release_spsc(&p->f[i].ack, a);
@@ -234,6 +242,7 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 	cmd->produced = produced;
 	cmd->err = err;
 	cmd->retries = p->reading.retries - retries0;
+	cmd->templates = templates;
 }
 
 static void *collector_main(void *arg)
@@ -250,11 +259,45 @@ static void *collector_main(void *arg)
 
 /* ---- formatters ---- */
 
-static void format_shard(const struct mxp_pipeline *p, const struct shard *sh, struct outbuf *o)
+/* The dim's record template of this pipeline, rendered on first use (or when another
+ * pipeline left one in the slot). Only this formatter touches this dim's slot: the
+ * dim's serial maps it here, and the slot is this pipeline's alone. NULL: out of
+ * memory (the record is then formatted the long way). */
+static const struct mxp_record_template *template_of(const struct mxp_pipeline *p, struct formatter *f,
+							const struct mxp_format_options *opt,
+							const struct mxp_series *series)
+{
+	struct mxp_dim *d = (struct mxp_dim *)series->dim;
+	struct mxp_record_template *t = d->export_cache[p->cache_slot];
+	if (t != NULL && t->owner == p->owner)
+		return t;
+	struct mxp_template_shape shape;
+	mxp_buf_reset(&f->scratch);
+	if (p->settings->format->render_template(&f->scratch, opt, series, &shape) != 0)
+		return NULL;
+	struct mxp_record_template *n = malloc(sizeof(*n) + f->scratch.len);
+	if (n == NULL)
+		return NULL;
+	n->owner = p->owner;
+	n->a = shape.a;
+	n->b = shape.b;
+	n->c = shape.c;
+	n->ts_first = shape.ts_first;
+	memcpy(n->bytes, f->scratch.data, f->scratch.len);
+	free(t);
+	d->export_cache[p->cache_slot] = n;
+	f->templates_rendered++;
+	return n;
+}
+
+static void format_shard(const struct mxp_pipeline *p, struct formatter *f, const struct shard *sh,
+			 struct outbuf *o)
 {
 	const struct mxp_export_settings *s = p->settings;
 	const struct mxp_format *fmt = s->format;
 	const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
+	const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
+	const bool templates = p->cache_slot >= 0 && fmt->render_template != NULL;
 
 	for (unsigned k = 0; k < sh->n && o->err == 0; k++) {
 		const struct record *r = &sh->rec[k];
@@ -264,6 +307,16 @@ static void format_shard(const struct mxp_pipeline *p, const struct shard *sh, s
 			.dim = r->dim,
 			.hostname = r->host->is_localhost ? s->hostname : r->host->hostname,
 		};
+		const struct mxp_record_template *t = templates ? template_of(p, f, &opt, &series) : NULL;
+		if (t != NULL) {
+			int rc = mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected : 0,
+						  as_collected ? 0 : r->v.stored, r->t);
+			if (rc < 0)
+				o->err = rc;
+			else
+				o->records += rc;
+			continue;
+		}
 		int rc = s->source == MXP_SOURCE_AS_COLLECTED
 				 ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, r->t)
 				 : fmt->put_stored(&o->buf, &opt, &series, r->v.stored, r->t);
@@ -295,7 +348,7 @@ static void *formatter_main(void *arg)
 			o->err = 0;
 			o->end = false;
 		}
-		format_shard(p, sh, o);
+		format_shard(p, f, sh, o);
 		bool end = sh->end;
 		mxp_channel_release_spsc(&f->shards, sh);
 		if (!end) {
@@ -323,6 +376,7 @@ static void *formatter_main(void *arg)
 			break;
 		a->records = records;
 		a->err = err;
+		a->templates = f->templates_rendered;
 		/* last read of a record (format_shard) before the collector may end its epoch */
 		mxp_channel_publish_spsc(&f->ack, a);
 		mxp_thread_cpu_sample(&f->cpu);
@@ -439,6 +493,7 @@ long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
 	p->stats.produced += (uint64_t)cmd->produced;
 	p->stats.delivered += (uint64_t)delivered;
 	p->stats.read_retries += cmd->retries;
+	p->stats.templates = cmd->templates;
 	if (cmd->err != 0)
 		return cmd->err;
 	if (derr != 0)
@@ -483,9 +538,13 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 			mxp_channel_free(&f->shards);
 			mxp_channel_free(&f->out);
 			mxp_channel_free(&f->ack);
+			mxp_buf_free(&f->scratch);
 		}
 		free(p->f);
 	}
+	/* the templates stay in the dims (freed with them, or re-rendered by the slot's
+	 * next pipeline, whose owner differs) */
+	mxp_store_cache_slot_put(p->store, p->cache_slot);
 	mxp_channel_free(&p->cmd);
 	mxp_channel_free(&p->result);
 	if (p->reader != NULL)
@@ -540,6 +599,9 @@ struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct
 	p->settings = settings;
 	p->n = nformatters;
 	p->sink_fn = *sink;
+	static uint64_t owners;         /* pipelines ever made, for template owners */
+	p->owner = ck_pr_faa_64(&owners, 1) + 1;
+	p->cache_slot = mxp_store_cache_slot_get(store);
 	mxp_thread_cpu_init(&p->collector_cpu, "collector");
 	mxp_thread_cpu_init(&p->sink_cpu, "sink");
 

@@ -50,6 +50,9 @@ struct mxp_pipeline_stats {
 	uint64_t produced;         /* totals over every window */
 	uint64_t delivered;
 	uint64_t read_retries;     /* chart reads retried because a writer published meanwhile */
+	uint64_t templates;        /* record templates rendered (format.h): once per series,
+				    * then the cached one serves; 0 when the store had no
+				    * cache slot left for this pipeline */
 };
 
 /* Starts the collector, nformatters formatters (1..MXP_PIPELINE_MAX_FORMATTERS) and the

@@ -6,6 +6,7 @@
 #define MXP_FORMAT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "format/buf.h"
@@ -28,6 +29,23 @@ struct mxp_series {
 	const char *hostname;    /* the instance's `hostname` for localhost, else the host's */
 };
 
+/* A series' record template: the bytes of its records that do not change from one
+ * record to the next, rendered once (names sanitized, escaped, tags) so that a record
+ * is three copies and two numbers:
+ *   a | X | b | Y | c     with (X, Y) = (value, timestamp), or (timestamp, value)
+ * when ts_first. bytes holds a, b and c one after the other. */
+struct mxp_record_template {
+	uint64_t owner;          /* who rendered it: a different owner renders again */
+	uint32_t a, b, c;        /* lengths */
+	bool ts_first;
+	char bytes[];
+};
+
+struct mxp_template_shape {
+	uint32_t a, b, c;
+	bool ts_first;
+};
+
 struct mxp_format {
 	const char *name;        /* the seed's name for its response checker: "graphite" ... */
 	/* Appends the record of an "as collected" value. Returns 1 when a record was
@@ -38,7 +56,17 @@ struct mxp_format {
 	 * returns 0, as the seed's formatters did. */
 	int (*put_stored)(struct mxp_buf *b, const struct mxp_format_options *o,
 			  const struct mxp_series *s, long double value, time_t t);
+	/* Optional: appends the series' a, b, c (see mxp_record_template) to out and sets
+	 * their lengths. Records built from them are byte for byte put_*'s. 0, -ENOMEM. */
+	int (*render_template)(struct mxp_buf *out, const struct mxp_format_options *o,
+			       const struct mxp_series *s, struct mxp_template_shape *shape);
 };
+
+/* Appends a record from template tpl: the value is `collected` (%lld) when
+ * as_collected, else `stored` (%0.7Lf; NaN appends nothing and returns 0). Returns 1
+ * when a record was appended, 0 when skipped, -ENOMEM. */
+int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
+		     long long collected, long double stored, time_t t);
 
 extern const struct mxp_format mxp_format_graphite;
 extern const struct mxp_format mxp_format_opentsdb_telnet;

@@ -31,8 +31,10 @@
  * connection starts at the first line not completely written, so no line is sent twice
  * in full and none is skipped; lines before it count as delivered.
  *
- * Loss, only here: past `buffer on failures` intervals queued, the oldest interval that
- * is not on the wire is dropped and its metrics and bytes counted lost (buffer full);
+ * Loss, only here: past `buffer on failures` intervals queued, what is queued of the
+ * oldest complete interval with nothing on the wire is dropped (its buffers already
+ * written are gone from the queue: they count as delivered) and its metrics and bytes
+ * counted lost (buffer full);
  * at stop, what the deadline left is counted lost (shutdown).
  */
 #include <ck_pr.h>

@@ -2,7 +2,10 @@
 # `cmake --install` end to end: installs a build tree into a temporary DESTDIR, checks
 # that every file lands where GNUInstallDirs says, runs the installed mxpd, then builds
 # examples/agent.c against that install the two ways an agent would (pkg-config, and
-# CMake's find_package(mxp)) and runs both agents.
+# CMake's find_package(mxp)) and runs both agents: without a config (they only collect)
+# and with one whose graphite destination is a plain TCP listener this script starts
+# (python3; those checks are left out without it), which must receive what they say
+# they delivered.
 #   test_install.sh BUILD_DIR SOURCE_DIR
 # Ends with "N passed, N failed"; exits 1 when anything failed, 77 (skipped) when the
 # tree was configured for another prefix than the one this test installs to.
@@ -18,7 +21,8 @@ src=$(cd "$2" && pwd)
 prefix=/usr/local
 destdir=$(mktemp -d)
 work=$(mktemp -d)
-trap 'rm -rf "$destdir" "$work"' EXIT
+listener_pid=
+trap '[ -n "$listener_pid" ] && kill "$listener_pid" 2>/dev/null; rm -rf "$destdir" "$work"' EXIT
 # shellcheck source=check.sh
 . "$(dirname "$0")/check.sh"
 
@@ -85,6 +89,70 @@ check "the installed exporting.conf passes --check" test "$rc" -eq 0
 check "with no warning" grep -q ": 0 errors, 0 warnings$" "$work/check"
 check "and no instance to export" grep -q "exporting.conf, 0 instances$" "$work/check"
 
+# ---- a receiver for the agents: a plain TCP listener that keeps every byte ----
+python=
+if [ -x /usr/bin/python3 ]; then python=/usr/bin/python3; elif command -v python3 >/dev/null; then python=python3; fi
+if [ -n "$python" ]; then
+	"$python" -c '
+import socket, sys, threading
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+out = open(sys.argv[2], "ab", buffering=0)
+lock = threading.Lock()
+def serve(c):
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        with lock:
+            out.write(b)
+    c.close()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$work/port" "$work/received" &
+	listener_pid=$!
+	for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+fi
+if [ -s "$work/port" ]; then
+	printf '[exporting:global]\n    enabled = yes\n[graphite:install_test]\n    enabled = yes\n    destination = 127.0.0.1:%s\n    data source = as collected\n    update every = 1\n' \
+		"$(cat "$work/port")" >"$work/agent.conf"
+else
+	echo "no python3 listener: the agents are run without a config only"
+fi
+
+# run_exporting_agent HOW BINARY: the agent with the listener's config for 2 s: it exports,
+# says what it delivered, loses nothing, and the listener got at least those lines (an
+# export may still run between the agent's flush and its stop), its own charts among them
+run_exporting_agent() {
+	local how=$1 bin=$2 out=$work/out-$1-conf rc=127 delivered produced lost
+	[ -s "$work/agent.conf" ] || return 0
+	: >"$work/received"
+	[ -x "$bin" ] && { "$bin" "$work/agent.conf" 2 >"$out" 2>&1; rc=$?; }
+	check "the $how agent exits 0 with a config" test "$rc" -eq 0
+	delivered=$(sed -n 's/^agent: \[graphite:install_test\] .* delivered \([0-9]*\) .*/\1/p' "$out")
+	produced=$(sed -n 's/^agent: \[graphite:install_test\] produced \([0-9]*\) .*/\1/p' "$out")
+	lost=$(sed -n 's/^agent: \[graphite:install_test\] .* lost \([0-9]*\);.*/\1/p' "$out")
+	check "the $how agent delivered metrics" test "${delivered:-0}" -gt 0
+	check "the $how agent delivered all it produced, lost none" test "${produced:-x}" = "$delivered" -a "${lost:-x}" = 0
+	check "the $how agent stopped with nothing lost" grep -q "^agent: exporter stopped (0 metrics lost at stop)" "$out"
+	local got=0
+	for _ in $(seq 50); do
+		got=$(wc -l <"$work/received")
+		[ "$got" -ge "${delivered:-1}" ] && break
+		sleep 0.1
+	done
+	check "the listener received what the $how agent delivered" test "$got" -ge "${delivered:-1}"
+	check "the $how agent's own charts arrived as graphite lines" \
+		grep -Eq '^netdata\.[^ ]+\.example\.c1_1\.b [0-9]+ [0-9]{10}$' "$work/received"
+	if [ "$rc" -ne 0 ] || [ "${delivered:-0}" -eq 0 ]; then cat "$out" 2>/dev/null; fi
+}
+
 # ---- an agent built with pkg-config ----
 pc() {
 	PKG_CONFIG_SYSROOT_DIR=$destdir PKG_CONFIG_PATH=$root/$libdir/pkgconfig pkg-config "$@"
@@ -109,9 +177,11 @@ check "cc agent.c \$(pkg-config --cflags --libs mxp) builds" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || cat "$work/cc.log"
 rc=127
 [ -x "$work/agent-pc" ] && { "$work/agent-pc" >"$work/out-pc" 2>&1; rc=$?; }
-check "the pkg-config agent exits 0" test "$rc" -eq 0
-check "the pkg-config agent says what it did" grep -q "^agent: stored 5 updates" "$work/out-pc"
+check "the pkg-config agent exits 0 without a config" test "$rc" -eq 0
+check "without a config it says it exports nothing" grep -q "^agent: no configuration given" "$work/out-pc"
+check "and its collection threads wrote" grep -Eq "^agent: 2 collection threads made [1-9][0-9]* chart updates" "$work/out-pc"
 [ "$rc" -eq 0 ] || cat "$work/out-pc" 2>/dev/null
+run_exporting_agent pkg-config "$work/agent-pc"
 
 # ---- an agent built with find_package(mxp) ----
 cmake -S "$src/examples" -B "$work/agent-cmake" -DCMAKE_PREFIX_PATH="$root" \
@@ -123,10 +193,6 @@ check "the examples project configures and builds with find_package(mxp)" test "
 [ "$rc" -eq 0 ] || cat "$work/cmake.log"
 check "find_package found the installed mxp" \
 	grep -qx "mxp_DIR:PATH=$root/$libdir/cmake/mxp" "$work/agent-cmake/CMakeCache.txt"
-rc=127
-[ -x "$work/agent-cmake/agent" ] && { "$work/agent-cmake/agent" >"$work/out-cmake" 2>&1; rc=$?; }
-check "the CMake agent exits 0" test "$rc" -eq 0
-check "the CMake agent says what it did" grep -q "^agent: stored 5 updates" "$work/out-cmake"
-[ "$rc" -eq 0 ] || cat "$work/out-cmake" 2>/dev/null
+run_exporting_agent CMake "$work/agent-cmake/agent"
 
 finish

@@ -11,6 +11,7 @@
 #include "config/simple_pattern.h"
 #include "engine/baseline.h"
 #include "engine/export_walk.h"
+#include "engine/pipeline.h"
 #include "format/format.h"
 #include "format/names.h"
 #include "support/golden_store.h"
@@ -37,7 +38,15 @@ static struct mxp_export_settings settings(const char *type, enum mxp_source src
 	return golden_settings(type, src, all_charts);
 }
 
-/* Exports [1000, 1010] with both exporters and checks both against expected. */
+static int append(void *arg, const char *data, size_t len, long records)
+{
+	(void)records;
+	return mxp_buf_put(arg, data, len);
+}
+
+/* Exports [1000, 1010] with the walk, the baseline and a pipeline of one formatter
+ * (which writes records from per-series templates, format.h) and checks all three
+ * against expected: one formatter keeps the walk's order. */
 static void check(const struct mxp_export_settings *s, const char *expected, long expected_records)
 {
 	struct mxp_buf out = {0};
@@ -60,6 +69,29 @@ static void check(const struct mxp_export_settings *s, const char *expected, lon
 	cr_assert_eq(out.len, strlen(expected), "baseline wrote:\n%.*s\nexpected:\n%s", (int)out.len, out.data,
 		     expected);
 	cr_assert(out.len == 0 || memcmp(out.data, expected, out.len) == 0, "baseline wrote:\n%.*s", (int)out.len, out.data);
+
+	mxp_buf_reset(&out);
+	uint64_t first_templates = 0;
+	struct mxp_pipeline *p = mxp_pipeline_new(store, s, 1, append, &out);
+	cr_assert_not_null(p);
+	for (int round = 0; round < 2; round++) { /* the second from cached templates */
+		mxp_buf_reset(&out);
+		n = mxp_pipeline_export(p, 1000, 1010);
+		cr_assert_eq(n, expected_records, "pipeline: %ld records", n);
+		cr_assert_eq(out.len, strlen(expected), "pipeline wrote:\n%.*s\nexpected:\n%s", (int)out.len, out.data,
+			     expected);
+		cr_assert(out.len == 0 || memcmp(out.data, expected, out.len) == 0, "pipeline wrote:\n%.*s",
+			  (int)out.len, out.data);
+		struct mxp_pipeline_stats st;
+		mxp_pipeline_stats(p, &st);
+		/* rendered in the first window only; records of NaN values still get one */
+		cr_assert_geq(st.templates, (uint64_t)(round == 0 ? expected_records : 0));
+		if (round == 0)
+			first_templates = st.templates;
+		else
+			cr_assert_eq(st.templates, first_templates, "the second window renders none");
+	}
+	mxp_pipeline_free(p);
 	mxp_buf_free(&out);
 }
 

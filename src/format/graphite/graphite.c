@@ -64,8 +64,23 @@ static int graphite_put_stored(struct mxp_buf *b, const struct mxp_format_option
 	return 1;
 }
 
+/* a = "PREFIX.HOST.CHART.DIM[;TAGS] ", value, b = " ", timestamp, c = "\n" */
+static int graphite_render_template(struct mxp_buf *out, const struct mxp_format_options *o,
+				    const struct mxp_series *s, struct mxp_template_shape *shape)
+{
+	size_t mark = out->len;
+	if (put_name(out, o, s) != 0)
+		return -ENOMEM;
+	shape->a = (uint32_t)(out->len - mark);
+	shape->b = 1;
+	shape->c = 1;
+	shape->ts_first = false;
+	return mxp_buf_put(out, " \n", 2);
+}
+
 const struct mxp_format mxp_format_graphite = {
 	.name = "graphite",
 	.put_collected = graphite_put_collected,
 	.put_stored = graphite_put_stored,
+	.render_template = graphite_render_template,
 };

@@ -112,8 +112,26 @@ static int json_put_stored(struct mxp_buf *b, const struct mxp_format_options *o
 	return 1;
 }
 
+/* a = everything up to "value":, value, b = ,"timestamp": , timestamp, c = }\n */
+static int json_render_template(struct mxp_buf *out, const struct mxp_format_options *o,
+				const struct mxp_series *s, struct mxp_template_shape *shape)
+{
+	size_t mark = out->len;
+	if (put_head(out, o, s) != 0)
+		return -ENOMEM;
+	shape->a = (uint32_t)(out->len - mark);
+	static const char b[] = ",\"timestamp\": ", c[] = "}\n";
+	shape->b = sizeof(b) - 1;
+	shape->c = sizeof(c) - 1;
+	shape->ts_first = false;
+	if (mxp_buf_put(out, b, shape->b) != 0 || mxp_buf_put(out, c, shape->c) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
 const struct mxp_format mxp_format_json = {
 	.name = "json",
 	.put_collected = json_put_collected,
 	.put_stored = json_put_stored,
+	.render_template = json_render_template,
 };

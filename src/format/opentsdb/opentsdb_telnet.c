@@ -7,9 +7,8 @@
 #include "format/format.h"
 #include "format/names.h"
 
-/* "put PREFIX.CHART.DIM TIMESTAMP " */
-static int put_head(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_series *s,
-		    time_t t)
+/* "put PREFIX.CHART.DIM " */
+static int put_name(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_series *s)
 {
 	size_t np = strlen(o->prefix);
 	char *p = mxp_buf_reserve(b, 4 + np + 2 * MXP_NAME_MAX + 3);
@@ -26,7 +25,14 @@ static int put_head(struct mxp_buf *b, const struct mxp_format_options *o, const
 	p += mxp_name_copy(p, o->send_names ? s->dim->name : s->dim->id);
 	*p++ = ' ';
 	mxp_buf_commit(b, (size_t)(p - start));
-	if (mxp_buf_put_llu(b, (unsigned long long)t) != 0 || mxp_buf_put(b, " ", 1) != 0)
+	return 0;
+}
+
+/* "put PREFIX.CHART.DIM TIMESTAMP " */
+static int put_head(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_series *s,
+		    time_t t)
+{
+	if (put_name(b, o, s) != 0 || mxp_buf_put_llu(b, (unsigned long long)t) != 0 || mxp_buf_put(b, " ", 1) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -65,8 +71,28 @@ static int telnet_put_stored(struct mxp_buf *b, const struct mxp_format_options 
 	return 1;
 }
 
+/* a = "put PREFIX.CHART.DIM ", timestamp, b = " ", value, c = " host=HOST[ TAGS]\n" */
+static int telnet_render_template(struct mxp_buf *out, const struct mxp_format_options *o,
+				  const struct mxp_series *s, struct mxp_template_shape *shape)
+{
+	size_t mark = out->len;
+	if (put_name(out, o, s) != 0)
+		return -ENOMEM;
+	shape->a = (uint32_t)(out->len - mark);
+	if (mxp_buf_put(out, " ", 1) != 0)
+		return -ENOMEM;
+	shape->b = 1;
+	mark = out->len;
+	if (put_tail(out, s) != 0)
+		return -ENOMEM;
+	shape->c = (uint32_t)(out->len - mark);
+	shape->ts_first = true;
+	return 0;
+}
+
 const struct mxp_format mxp_format_opentsdb_telnet = {
 	.name = "opentsdb",
 	.put_collected = telnet_put_collected,
+	.render_template = telnet_render_template,
 	.put_stored = telnet_put_stored,
 };
