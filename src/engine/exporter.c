@@ -1,16 +1,19 @@
 /* exporter.c — the engine: mxp/exporter.h over the configuration, the pipelines, the
  * sender and the self-monitoring charts.
  *
- * Per enabled instance: its export settings (from the config), a pipeline (collector,
- * N formatters, sink) whose sink hands every buffer to the sender (mxp_sender_put, no
- * copy) and marks each window's end (mxp_sender_end_interval), and a selfmon. One sender
- * serves all instances.
+ * Per enabled instance: its export settings (from the config), a sender queue and a
+ * selfmon. Instances with the same `data source` and `update every` form a group: one
+ * pipeline (collector, N formatters, sink) whose one walk serves them all — each chart is
+ * read once for every instance whose filters take it, and each record formatted once
+ * per such instance — and whose sink hands every buffer to the sender
+ * (mxp_sender_put, no copy) and marks each window's end per instance
+ * (mxp_sender_end_interval). One sender serves all instances.
  *
- * Schedule (the seed's): instance i exports when the monotonic second is a multiple of
+ * Schedule (the seed's): a group exports when the monotonic second is a multiple of
  * its `update every`, the window (after, before] running from its previous export's
  * `before` to now, so a late export leaves no gap. A tick that finds more than one
- * interval passed since the previous export counts the intervals skipped in
- * `late_exports` and logs it (rate-limited); the seed fell behind silently.
+ * interval passed since the previous export counts the intervals skipped in each
+ * member's `late_exports` and logs it (rate-limited); the seed fell behind silently.
  *
  * Threads: the scheduler (or the owner, in manual mode) is the only caller of the
  * pipelines, the selfmons and the instances' schedule; the sender's counters are read
@@ -44,8 +47,17 @@ struct instance {
 	const char *name;               /* the config's, "graphite:prod" */
 	const char *type;               /* as written: "graphite", "opentsdb:telnet" */
 	struct mxp_export_settings set;
-	struct mxp_pipeline *pipeline;
+	unsigned formatters;            /* its `formatter threads`, or the option, or cores */
 	struct mxp_selfmon *selfmon;
+};
+
+/* Instances that share a data source and update every: one walk serves them. */
+struct group {
+	unsigned member[MXP_PIPELINE_MAX_INSTANCES]; /* indexes into inst[] */
+	unsigned n;
+	int update_every;
+	enum mxp_source source;
+	struct mxp_pipeline *pipeline;
 	time_t after;                   /* the previous export's before */
 	int64_t last_tick;              /* monotonic second of the previous export, -1 none */
 	struct mxp_log_limit late_log;
@@ -58,6 +70,8 @@ struct mxp_exporter {
 	struct mxp_sender *sender;
 	struct instance *inst;
 	size_t n;
+	struct group *groups;
+	size_t ngroups;
 	pthread_t scheduler;
 	bool scheduler_started;
 	int stop;                       /* scheduler: leave */
@@ -103,13 +117,14 @@ static void after_export(struct mxp_exporter *e, struct instance *in)
 	}
 }
 
-static long export_one(struct mxp_exporter *e, struct instance *in, time_t after, time_t before)
+static long export_group(struct mxp_exporter *e, struct group *g, time_t after, time_t before)
 {
-	long n = mxp_pipeline_export(in->pipeline, after, before);
+	long n = mxp_pipeline_export(g->pipeline, after, before);
 	if (n < 0)
-		mxp_log(MXP_LOG_ERROR, "[%s] export of (%lld, %lld] failed: %s", in->name, (long long)after,
-			(long long)before, strerror((int)-n));
-	after_export(e, in);
+		mxp_log(MXP_LOG_ERROR, "[%s]%s export of (%lld, %lld] failed: %s", e->inst[g->member[0]].name,
+			g->n > 1 ? " and its group's" : "", (long long)after, (long long)before, strerror((int)-n));
+	for (unsigned m = 0; m < g->n; m++)
+		after_export(e, &e->inst[g->member[m]]);
 	return n;
 }
 
@@ -117,29 +132,30 @@ int mxp_exporter_tick(struct mxp_exporter *e)
 {
 	int64_t now = mono_s();
 	int exported = 0;
-	for (size_t i = 0; i < e->n; i++) {
-		struct instance *in = &e->inst[i];
-		int ue = in->set.update_every;
-		if (now % ue != 0 || now == in->last_tick)
+	for (size_t i = 0; i < e->ngroups; i++) {
+		struct group *g = &e->groups[i];
+		int ue = g->update_every;
+		if (now % ue != 0 || now == g->last_tick)
 			continue;
-		if (in->last_tick >= 0 && now - in->last_tick > ue) {
+		if (g->last_tick >= 0 && now - g->last_tick > ue) {
 			/* intervals went by without an export (a slow export, a stalled owner):
 			 * this one covers them all, and says so */
-			unsigned skipped = (unsigned)((now - in->last_tick) / ue - 1);
+			unsigned skipped = (unsigned)((now - g->last_tick) / ue - 1);
 			if (skipped > 0) {
-				mxp_sender_count_late(e->sender, in->index, skipped);
-				mxp_log_limited(&in->late_log, MXP_LOG_WARNING,
-						"[%s] %u export%s late (the previous one ended %lld s ago, update every "
+				for (unsigned m = 0; m < g->n; m++)
+					mxp_sender_count_late(e->sender, e->inst[g->member[m]].index, skipped);
+				mxp_log_limited(&g->late_log, MXP_LOG_WARNING,
+						"[%s]%s %u export%s late (the previous one ended %lld s ago, update every "
 						"%d s): this export covers the whole time since",
-						in->name, skipped, skipped == 1 ? " was" : "s were",
-						(long long)(now - in->last_tick), ue);
+						e->inst[g->member[0]].name, g->n > 1 ? " and its group:" : "", skipped,
+						skipped == 1 ? " was" : "s were", (long long)(now - g->last_tick), ue);
 			}
 		}
-		in->last_tick = now;
+		g->last_tick = now;
 		time_t before = time(NULL);
-		export_one(e, in, in->after, before);
-		in->after = before;
-		exported++;
+		export_group(e, g, g->after, before);
+		g->after = before;
+		exported += (int)g->n;
 	}
 	return exported;
 }
@@ -148,8 +164,8 @@ long mxp_exporter_export(struct mxp_exporter *e, time_t after, time_t before)
 {
 	long total = 0;
 	int err = 0;
-	for (size_t i = 0; i < e->n; i++) {
-		long n = export_one(e, &e->inst[i], after, before);
+	for (size_t i = 0; i < e->ngroups; i++) {
+		long n = export_group(e, &e->groups[i], after, before);
 		if (n < 0 && err == 0)
 			err = (int)n;
 		else if (n > 0)
@@ -225,10 +241,11 @@ const char *mxp_exporter_io_name(const struct mxp_exporter *e)
 
 static void exporter_free(struct mxp_exporter *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		mxp_pipeline_free(e->inst[i].pipeline);
+	for (size_t i = 0; i < e->ngroups; i++)
+		mxp_pipeline_free(e->groups[i].pipeline);
+	for (size_t i = 0; i < e->n; i++)
 		mxp_selfmon_free(e->inst[i].selfmon);
-	}
+	free(e->groups);
 	mxp_sender_free(e->sender);
 	free(e->inst);
 	mxp_conf_free(e->conf);
@@ -339,8 +356,6 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		in->e = e;
 		in->name = ic->name;
 		in->type = ic->type;
-		in->last_tick = -1;
-		in->late_log.period_s = 60;
 		in->set = (struct mxp_export_settings){
 			.format = mxp_format_find(ic->type),
 			.source = ic->source,
@@ -373,31 +388,71 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			goto fail;
 		}
 		in->index = (unsigned)idx;
-		unsigned nf = e->opt.formatters ? e->opt.formatters
-				: ic->formatter_threads > 0 ? (unsigned)ic->formatter_threads : cores;
-		const struct mxp_pipeline_sink sink = {.take = take, .window_end = window_end, .arg = in};
+		in->formatters = e->opt.formatters ? e->opt.formatters
+				 : ic->formatter_threads > 0 ? (unsigned)ic->formatter_threads : cores;
 		e->n++;
-		in->pipeline = mxp_pipeline_new_sink(store, &in->set, nf, &sink);
-		if (in->pipeline == NULL) {
+	}
+
+	/* groups: same data source and update every, one walk each */
+	e->groups = calloc(e->n, sizeof(*e->groups));
+	if (e->groups == NULL)
+		goto fail;
+	for (size_t i = 0; i < e->n; i++) {
+		struct instance *in = &e->inst[i];
+		struct group *g = NULL;
+		for (size_t j = 0; j < e->ngroups && g == NULL; j++)
+			if (e->groups[j].source == in->set.source && e->groups[j].update_every == in->set.update_every &&
+			    e->groups[j].n < MXP_PIPELINE_MAX_INSTANCES)
+				g = &e->groups[j];
+		if (g == NULL) {
+			g = &e->groups[e->ngroups++];
+			g->source = in->set.source;
+			g->update_every = in->set.update_every;
+			g->last_tick = -1;
+			g->late_log.period_s = 60;
+			g->after = time(NULL);
+		}
+		g->member[g->n++] = (unsigned)i;
+	}
+	for (size_t j = 0; j < e->ngroups; j++) {
+		struct group *g = &e->groups[j];
+		const struct mxp_export_settings *sets[MXP_PIPELINE_MAX_INSTANCES];
+		struct mxp_pipeline_sink sinks[MXP_PIPELINE_MAX_INSTANCES];
+		unsigned nf = 0;
+		for (unsigned m = 0; m < g->n; m++) {
+			struct instance *in = &e->inst[g->member[m]];
+			sets[m] = &in->set;
+			sinks[m] = (struct mxp_pipeline_sink){.take = take, .window_end = window_end, .arg = in};
+			if (in->formatters > nf)
+				nf = in->formatters; /* the most any member asks for */
+		}
+		g->pipeline = mxp_pipeline_new_group(store, sets, sinks, g->n, nf);
+		if (g->pipeline == NULL) {
 			err = errno;
-			mxp_log(MXP_LOG_ERROR, "[%s] cannot start its pipeline: %s", ic->name, strerror(err));
+			mxp_log(MXP_LOG_ERROR, "[%s] cannot start its pipeline: %s", e->inst[g->member[0]].name,
+				strerror(err));
 			goto fail;
 		}
-		in->after = time(NULL);
 	}
 
 	if (e->opt.self_charts) {
 		for (size_t i = 0; i < e->n; i++) {
 			struct instance *in = &e->inst[i];
 			in->selfmon = mxp_selfmon_new(store, in->name, e->n > 1, in->set.update_every);
-			if (in->selfmon == NULL) {
+			if (in->selfmon == NULL)
 				mxp_log(MXP_LOG_WARNING, "[%s] no self-monitoring charts: %s", in->name, strerror(errno));
+		}
+		/* a thread's CPU is charted once: a group's threads on its first member's
+		 * charts, the sender's on the first instance's */
+		for (size_t j = 0; j < e->ngroups; j++) {
+			struct group *g = &e->groups[j];
+			struct instance *first = &e->inst[g->member[0]];
+			if (first->selfmon == NULL)
 				continue;
-			}
-			for (unsigned k = 0; k < mxp_pipeline_threads(in->pipeline); k++)
-				mxp_selfmon_add_thread(in->selfmon, mxp_pipeline_thread_cpu(in->pipeline, k));
-			if (i == 0)
-				mxp_selfmon_add_thread(in->selfmon, mxp_sender_thread_cpu(e->sender));
+			for (unsigned k = 0; k < mxp_pipeline_threads(g->pipeline); k++)
+				mxp_selfmon_add_thread(first->selfmon, mxp_pipeline_thread_cpu(g->pipeline, k));
+			if (g->member[0] == 0)
+				mxp_selfmon_add_thread(first->selfmon, mxp_sender_thread_cpu(e->sender));
 		}
 	}
 
@@ -406,10 +461,15 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		err = -rc;
 		goto fail;
 	}
-	for (size_t i = 0; i < e->n; i++)
-		mxp_log(MXP_LOG_INFO, "[%s] exporting %s as %s every %d s (sender I/O: %s)", e->inst[i].name,
-			mxp_source_name(e->inst[i].set.source), e->inst[i].type,
-			e->inst[i].set.update_every, mxp_sender_io_name(e->sender));
+	for (size_t j = 0; j < e->ngroups; j++) {
+		const struct group *g = &e->groups[j];
+		for (unsigned m = 0; m < g->n; m++) {
+			const struct instance *in = &e->inst[g->member[m]];
+			mxp_log(MXP_LOG_INFO, "[%s] exporting %s as %s every %d s (walk %zu of %zu, shared by %u; sender I/O: %s)",
+				in->name, mxp_source_name(in->set.source), in->type, in->set.update_every, j + 1,
+				e->ngroups, g->n, mxp_sender_io_name(e->sender));
+		}
+	}
 	if (!e->opt.manual) {
 		rc = pthread_create(&e->scheduler, NULL, scheduler_main, e);
 		if (rc != 0) {

@@ -1,31 +1,37 @@
-/* pipeline.c — one instance's export across 2 + N threads, joined only by mxp_channel.
+/* pipeline.c — the export of K instances that share a data source (one walk serves
+ * them all) across 2 + N threads, joined only by mxp_channel.
  *
  * Threads and what they hand on (every arrow is one mxp_channel, hence one producer and
  * one consumer; objects come back through the channel's `empty` ring):
  *
  *   owner  --cmd[1 window]-->  collector  --shards[i]-->  formatter i  --out[i]-->  sink
- *     ^                          ^  (K records/shard)         |  (mxp_buf + count)    |
- *     |                          +------ack[i] (1/window)-----+                       |
+ *     ^                          ^  (256 records/shard)        |  (mxp_buf, instance,  |
+ *     |                          +------ack[i] (1/window)-----+    count)             |
  *     +-------------------------------- result (1/window) ---------------------------+
  *
  *  - owner (the caller of mxp_pipeline_export): holds the single `cmd` object between
  *    windows; fills it with [after, before] and publishes it; waits for the sink's
  *    `result`, then re-acquires `cmd`, which the collector released with the window's
- *    produced count and error. So export returns when the window is delivered AND the
+ *    produced counts and error. So export returns when the window is delivered AND the
  *    collector has left its epoch section: windows never overlap.
  *  - collector (1 thread): receives `cmd`, opens an epoch read section, walks hosts and
- *    charts as export_walk.c does (filter cache, mxp_chart_read) and writes one record
- *    {host, chart, dim, value, t} per exported dim into formatter (dim->serial % N)'s
- *    current shard, publishing it when full; so a series always goes to one formatter
- *    and its points stay in order. At the end it publishes each formatter's last shard
- *    (possibly empty) marked end-of-window, then waits for N acks.
- *  - formatter i (N threads): formats each record of each shard into its output buffer
- *    through the instance's format table (the walk's options and hostname rule),
- *    counts what the format appended, releases the shard; on the end-of-window shard it
- *    publishes the buffer with its count to the sink, then publishes its ack (count and
+ *    charts as export_walk.c does, asking each instance's filter cache, reads a chart
+ *    (mxp_chart_read) when any instance takes it, and writes one record
+ *    {mask, host, chart, dim, value, t} per exported dim — mask: the instances that
+ *    take it — into formatter (dim->serial % N)'s current shard, publishing it when
+ *    full; so a series always goes to one formatter and its points stay in order. At
+ *    the end it publishes each formatter's last shard (possibly empty) marked
+ *    end-of-window, then waits for N acks.
+ *  - formatter i (N threads): formats each record of each shard, for each instance in
+ *    its mask, into that instance's output buffer (its format table, through the
+ *    series' record template when the format has one), counts what was appended,
+ *    releases the shard; publishes a buffer to the sink whenever it passes
+ *    MXP_PIPELINE_FLUSH_BYTES; on the end-of-window shard it publishes each instance's
+ *    last buffer (possibly empty) marked end, then its ack (counts per instance and
  *    error) to the collector. After the ack it holds no pointer into the store.
- *  - sink (1 thread): polls the N `out` channels, hands each non-empty buffer to
- *    deliver(), releases it; after N end-of-window buffers it publishes `result`.
+ *  - sink (1 thread): polls the N `out` channels, hands each non-empty buffer to its
+ *    instance's deliver() or take(), releases it; after an instance's N end-of-window
+ *    buffers it calls that instance's window_end(); after all K, publishes `result`.
  *
  * Ordering relied on: only the channel's (channel.h): everything written into an object
  * before publish/release is visible after the matching receive/acquire, and nobody
@@ -68,6 +74,7 @@
 #define SINK_YIELD_ROUNDS 64		/* idle polls answered by sched_yield() before sleeping */
 
 struct record {
+	uint32_t mask;                  /* bit k: instance k exports it */
 	const struct mxp_host *host;
 	const struct mxp_chart *chart;
 	const struct mxp_dim *dim;
@@ -86,27 +93,28 @@ struct shard {
 
 struct outbuf {
 	struct mxp_buf buf;             /* owned by the object; grown, never freed until teardown */
+	unsigned inst;                  /* the instance whose bytes these are */
 	long records;                   /* what the format calls appended */
 	int err;                        /* 0 or -errno of a format call */
 	bool end;
 };
 
 struct ack {
-	long records;
+	long records[MXP_PIPELINE_MAX_INSTANCES]; /* per instance, this window */
 	int err;
 	uint64_t templates;             /* the formatter's templates rendered so far */
 };
 
 struct window_cmd {
 	time_t after, before;           /* owner -> collector */
-	long produced;                  /* collector -> owner: sum of the formatters' counts */
+	long produced[MXP_PIPELINE_MAX_INSTANCES]; /* collector -> owner: the formatters' counts */
 	int err;                        /* collector -> owner: walk or formatter error */
 	unsigned retries;               /* collector -> owner: chart read retries */
 	uint64_t templates;             /* collector -> owner: the formatters' templates so far */
 };
 
 struct window_result {
-	long delivered;
+	long delivered[MXP_PIPELINE_MAX_INSTANCES];
 	int err;
 };
 
@@ -120,6 +128,9 @@ struct formatter {
 	bool started;
 	struct mxp_thread_cpu cpu;      /* this formatter's own, sampled each window */
 	struct mxp_buf scratch;         /* where a record template is rendered */
+	struct outbuf *o[MXP_PIPELINE_MAX_INSTANCES]; /* formatter only: being filled, or NULL */
+	long win_records[MXP_PIPELINE_MAX_INSTANCES]; /* of the pieces handed on this window */
+	int win_err;
 	uint64_t templates_rendered;    /* this formatter's, read after join */
 };
 
@@ -129,12 +140,13 @@ struct mxp_pipeline {
 
 	/* read-only once the threads run */
 	struct mxp_store *store;
-	const struct mxp_export_settings *settings;
-	unsigned n;
-	struct mxp_pipeline_sink sink_fn;
+	const struct mxp_export_settings *settings[MXP_PIPELINE_MAX_INSTANCES];
+	unsigned k;                     /* instances: one walk, K outputs */
+	unsigned n;                     /* formatters */
+	struct mxp_pipeline_sink sink_fn[MXP_PIPELINE_MAX_INSTANCES];
 	struct formatter *f;
-	int cache_slot;                 /* the dims' export_cache slot of this pipeline, or -1 */
-	uint64_t owner;                 /* unique among pipelines: marks the templates it made */            /* n, cache-line aligned */
+	int cache_slot[MXP_PIPELINE_MAX_INSTANCES]; /* each instance's export_cache slot, or -1 */
+	uint64_t owner[MXP_PIPELINE_MAX_INSTANCES]; /* unique: marks the templates each made */            /* n, cache-line aligned */
 	pthread_t collector, sink;
 	bool collector_started, sink_started;
 	struct mxp_thread_cpu collector_cpu, sink_cpu;
@@ -144,7 +156,7 @@ struct mxp_pipeline {
 
 	/* collector only */
 	_Alignas(CK_MD_CACHELINE) struct mxp_store_reader *reader;
-	struct mxp_filter_cache filters;
+	struct mxp_filter_cache filters[MXP_PIPELINE_MAX_INSTANCES];
 	struct mxp_chart_reading reading;
 	struct shard **cur;             /* n: each formatter's shard being filled, or NULL */
 
@@ -176,33 +188,62 @@ static int emit(struct mxp_pipeline *p, unsigned i, const struct record *r)
 	return 0;
 }
 
-/* mxp_walk_each's callback: one record into the shard of the dim's formatter. */
-static int emit_reading(void *arg, const struct mxp_host *h, const struct mxp_chart *c,
-			const struct mxp_dim_reading *x)
-{
-	struct mxp_pipeline *p = arg;
-	struct record r = {.host = h, .chart = c, .dim = x->dim};
-	if (p->settings->source == MXP_SOURCE_AS_COLLECTED) {
-		r.v.collected = x->collected;
-		r.t = x->collected_t;
-	} else {
-		r.v.stored = x->value;
-		r.t = x->value_t;
-	}
-	return emit(p, x->dim->serial % p->n, &r);
-}
-
-/* The walk of export_walk.c, writing records instead of bytes. 0, -ENOMEM, -ECANCELED. */
+/* The walk of export_walk.c for K instances at once: a host or chart is read when any
+ * instance's filters take it, and each record carries the mask of those that do (the
+ * filter decisions are cached per object and instance). 0, -ENOMEM, -ECANCELED. */
 static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 {
-	return mxp_walk_each(p->store, p->settings, &p->filters, &p->reading, after, before, emit_reading, p);
+	const enum mxp_source source = p->settings[0]->source;
+	for (struct mxp_host *h = mxp_store_hosts(p->store); h != NULL; h = mxp_host_next(h)) {
+		uint32_t hmask = 0;
+		for (unsigned k = 0; k < p->k; k++) {
+			int want = mxp_filter_host(&p->filters[k], p->settings[k], h);
+			if (want < 0)
+				return -ENOMEM;
+			hmask |= (uint32_t)want << k;
+		}
+		if (hmask == 0)
+			continue;
+		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c)) {
+			uint32_t mask = 0;
+			for (unsigned k = 0; k < p->k; k++) {
+				if (!(hmask & (1u << k)))
+					continue;
+				int want = mxp_filter_chart(&p->filters[k], p->settings[k], c);
+				if (want < 0)
+					return -ENOMEM;
+				mask |= (uint32_t)want << k;
+			}
+			if (mask == 0)
+				continue;
+			if (mxp_chart_read(c, source, after, before, &mxp_ring_query_ops, NULL, &p->reading) != 0)
+				return -ENOMEM;
+			for (size_t i = 0; i < p->reading.ndims; i++) {
+				const struct mxp_dim_reading *x = &p->reading.dims[i];
+				if (!x->exported)
+					continue;
+				struct record r = {.mask = mask, .host = h, .chart = c, .dim = x->dim};
+				if (source == MXP_SOURCE_AS_COLLECTED) {
+					r.v.collected = x->collected;
+					r.t = x->collected_t;
+				} else {
+					r.v.stored = x->value;
+					r.t = x->value_t;
+				}
+				int rc = emit(p, x->dim->serial % p->n, &r);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
 }
 
 /* One window: walk, end-of-window shard to every formatter, N acks, then read_end. */
 static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 {
 	unsigned retries0 = p->reading.retries;
-	long produced = 0;
+	long produced[MXP_PIPELINE_MAX_INSTANCES] = {0};
 	uint64_t templates = 0;
 
 	mxp_store_read_begin(p->reader);
@@ -230,7 +271,8 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 			err = -ECANCELED;
 			break;
 		}
-		produced += a->records;
+		for (unsigned k = 0; k < p->k; k++)
+			produced[k] += a->records[k];
 		templates += a->templates;
 		if (a->err != 0 && err == 0)
 			err = a->err;
@@ -239,7 +281,7 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 	/* every formatter acked its last read of a record: store objects may go now */
 	mxp_store_read_end(p->reader);
 
-	cmd->produced = produced;
+	memcpy(cmd->produced, produced, sizeof(produced));
 	cmd->err = err;
 	cmd->retries = p->reading.retries - retries0;
 	cmd->templates = templates;
@@ -259,124 +301,141 @@ static void *collector_main(void *arg)
 
 /* ---- formatters ---- */
 
-/* The dim's record template of this pipeline, rendered on first use (or when another
+/* The dim's record template for instance k, rendered on first use (or when another
  * pipeline left one in the slot). Only this formatter touches this dim's slot: the
- * dim's serial maps it here, and the slot is this pipeline's alone. NULL: out of
- * memory (the record is then formatted the long way). */
+ * dim's serial maps it here, and the slot is instance k's of this pipeline alone.
+ * NULL: out of memory (the record is then formatted the long way). */
 static const struct mxp_record_template *template_of(const struct mxp_pipeline *p, struct formatter *f,
-							const struct mxp_format_options *opt,
+							unsigned k, const struct mxp_format_options *opt,
 							const struct mxp_series *series)
 {
 	struct mxp_dim *d = (struct mxp_dim *)series->dim;
-	struct mxp_record_template *t = d->export_cache[p->cache_slot];
-	if (t != NULL && t->owner == p->owner)
+	struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
+	if (t != NULL && t->owner == p->owner[k])
 		return t;
 	struct mxp_template_shape shape;
 	mxp_buf_reset(&f->scratch);
-	if (p->settings->format->render_template(&f->scratch, opt, series, &shape) != 0)
+	if (p->settings[k]->format->render_template(&f->scratch, opt, series, &shape) != 0)
 		return NULL;
 	struct mxp_record_template *n = malloc(sizeof(*n) + f->scratch.len);
 	if (n == NULL)
 		return NULL;
-	n->owner = p->owner;
+	n->owner = p->owner[k];
 	n->a = shape.a;
 	n->b = shape.b;
 	n->c = shape.c;
 	n->ts_first = shape.ts_first;
 	memcpy(n->bytes, f->scratch.data, f->scratch.len);
 	free(t);
-	d->export_cache[p->cache_slot] = n;
+	d->export_cache[p->cache_slot[k]] = n;
 	f->templates_rendered++;
 	return n;
 }
 
-static void format_shard(const struct mxp_pipeline *p, struct formatter *f, const struct shard *sh,
-			 struct outbuf *o)
+/* Instance k's output buffer being filled, taken from the channel when there is none.
+ * NULL: stopping. */
+static struct outbuf *outbuf_of(struct mxp_pipeline *p, struct formatter *f, unsigned k)
 {
-	const struct mxp_export_settings *s = p->settings;
-	const struct mxp_format *fmt = s->format;
-	const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
-	const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
-	const bool templates = p->cache_slot >= 0 && fmt->render_template != NULL;
+	struct outbuf *o = f->o[k];
+	if (o != NULL)
+		return o;
+	o = mxp_channel_acquire_wait_spsc(&f->out, &p->stop);
+	if (o == NULL)
+		return NULL;
+	mxp_buf_reset(&o->buf);
+	o->inst = k;
+	o->records = 0;
+	o->err = 0;
+	o->end = false;
+	f->o[k] = o;
+	return o;
+}
 
-	for (unsigned k = 0; k < sh->n && o->err == 0; k++) {
-		const struct record *r = &sh->rec[k];
-		const struct mxp_series series = {
-			.host = r->host,
-			.chart = r->chart,
-			.dim = r->dim,
-			.hostname = r->host->is_localhost ? s->hostname : r->host->hostname,
-		};
-		const struct mxp_record_template *t = templates ? template_of(p, f, &opt, &series) : NULL;
-		if (t != NULL) {
-			int rc = mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected : 0,
-						  as_collected ? 0 : r->v.stored, r->t);
+/* Hands instance k's buffer to the sink (end: its last of the window). */
+static void outbuf_publish(struct formatter *f, unsigned k, bool end)
+{
+	struct outbuf *o = f->o[k];
+	f->win_records[k] += o->records;
+	if (f->win_err == 0)
+		f->win_err = o->err;
+	o->end = end;
+	mxp_channel_publish_spsc(&f->out, o);
+	f->o[k] = NULL;
+}
+
+/* Formats the records of a shard for each instance that exports them. Returns 0, or
+ * -ECANCELED when stopping. */
+static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struct shard *sh)
+{
+	for (unsigned k = 0; k < p->k; k++) {
+		const struct mxp_export_settings *s = p->settings[k];
+		const struct mxp_format *fmt = s->format;
+		const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
+		const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
+		const bool templates = p->cache_slot[k] >= 0 && fmt->render_template != NULL;
+		struct outbuf *o = NULL;
+
+		for (unsigned i = 0; i < sh->n; i++) {
+			const struct record *r = &sh->rec[i];
+			if (!(r->mask & (1u << k)))
+				continue;
+			if (o == NULL && (o = outbuf_of(p, f, k)) == NULL)
+				return -ECANCELED;
+			if (o->err != 0)
+				break;
+			const struct mxp_series series = {
+				.host = r->host,
+				.chart = r->chart,
+				.dim = r->dim,
+				.hostname = r->host->is_localhost ? s->hostname : r->host->hostname,
+			};
+			const struct mxp_record_template *t = templates ? template_of(p, f, k, &opt, &series) : NULL;
+			int rc = t != NULL ? mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected : 0,
+							      as_collected ? 0 : r->v.stored, r->t)
+				 : as_collected ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, r->t)
+						: fmt->put_stored(&o->buf, &opt, &series, r->v.stored, r->t);
 			if (rc < 0)
 				o->err = rc;
 			else
 				o->records += rc;
-			continue;
 		}
-		int rc = s->source == MXP_SOURCE_AS_COLLECTED
-				 ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, r->t)
-				 : fmt->put_stored(&o->buf, &opt, &series, r->v.stored, r->t);
-		if (rc < 0)
-			o->err = rc;
-		else
-			o->records += rc;
+		/* stream the window out in bounded pieces: memory stays small and the sender
+		 * writes while the rest is formatted */
+		if (o != NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
+			outbuf_publish(f, k, false);
 	}
+	return 0;
 }
 
 static void *formatter_main(void *arg)
 {
 	struct formatter *f = arg;
 	struct mxp_pipeline *p = f->p;
-	struct outbuf *o = NULL;
 	struct shard *sh;
-	long win_records = 0;           /* of the pieces already handed on in this window */
-	int win_err = 0;
 
 	while ((sh = mxp_channel_receive_wait_spsc(&f->shards, &p->stop)) != NULL) {
-		if (o == NULL) {
-			o = mxp_channel_acquire_wait_spsc(&f->out, &p->stop);
-			if (o == NULL) {
-				mxp_channel_release_spsc(&f->shards, sh);
-				break;
-			}
-			mxp_buf_reset(&o->buf);
-			o->records = 0;
-			o->err = 0;
-			o->end = false;
-		}
-		format_shard(p, f, sh, o);
+		int rc = format_shard(p, f, sh);
 		bool end = sh->end;
 		mxp_channel_release_spsc(&f->shards, sh);
-		if (!end) {
-			if (o->buf.len >= MXP_PIPELINE_FLUSH_BYTES) {
-				/* stream the window out in bounded pieces: memory stays small and
-				 * the sender writes while the rest is formatted */
-				win_records += o->records;
-				if (win_err == 0)
-					win_err = o->err;
-				mxp_channel_publish_spsc(&f->out, o);
-				o = NULL;
-			}
+		if (rc != 0)
+			break;
+		if (!end)
 			continue;
-		}
 
-		long records = win_records + o->records;
-		int err = win_err != 0 ? win_err : o->err;
-		win_records = 0;
-		win_err = 0;
-		o->end = true;
-		mxp_channel_publish_spsc(&f->out, o);
-		o = NULL;
+		/* every instance gets its end-of-window buffer, empty or not */
+		for (unsigned k = 0; k < p->k; k++) {
+			if (outbuf_of(p, f, k) == NULL)
+				return NULL;
+			outbuf_publish(f, k, true);
+		}
 		struct ack *a = mxp_channel_acquire_wait_spsc(&f->ack, &p->stop);
 		if (a == NULL)
 			break;
-		a->records = records;
-		a->err = err;
+		memcpy(a->records, f->win_records, sizeof(a->records));
+		a->err = f->win_err;
 		a->templates = f->templates_rendered;
+		memset(f->win_records, 0, sizeof(f->win_records));
+		f->win_err = 0;
 		/* last read of a record (format_shard) before the collector may end its epoch */
 		mxp_channel_publish_spsc(&f->ack, a);
 		mxp_thread_cpu_sample(&f->cpu);
@@ -405,8 +464,8 @@ static void idle_wait(unsigned *idle)
 static void *sink_main(void *arg)
 {
 	struct mxp_pipeline *p = arg;
-	unsigned ends = 0, idle = 0;
-	long delivered = 0;
+	unsigned ends[MXP_PIPELINE_MAX_INSTANCES] = {0}, ended = 0, idle = 0;
+	long delivered[MXP_PIPELINE_MAX_INSTANCES] = {0};
 	int err = 0;
 
 	for (;;) {
@@ -417,37 +476,42 @@ static void *sink_main(void *arg)
 			if (o == NULL)
 				continue;
 			got = true;
+			unsigned k = o->inst;
+			const struct mxp_pipeline_sink *sk = &p->sink_fn[k];
 			if (o->err != 0 && err == 0)
 				err = o->err;
 			if (o->buf.len > 0) {
-				const struct mxp_pipeline_sink *k = &p->sink_fn;
-				int rc = k->take != NULL ? k->take(k->arg, &o->buf, o->records)
-							 : k->deliver(k->arg, o->buf.data, o->buf.len, o->records);
+				int rc = sk->take != NULL ? sk->take(sk->arg, &o->buf, o->records)
+							  : sk->deliver(sk->arg, o->buf.data, o->buf.len, o->records);
 				mxp_buf_reset(&o->buf);
 				if (rc < 0 && err == 0)
 					err = rc;
 				if (rc >= 0)
-					delivered += o->records;
+					delivered[k] += o->records;
 			}
 			bool end = o->end;
 			mxp_channel_release_spsc(&p->f[i].out, o);
-			if (end && ++ends == p->n) {
-				if (p->sink_fn.window_end != NULL) {
-					int rc = p->sink_fn.window_end(p->sink_fn.arg);
-					if (rc < 0 && err == 0)
-						err = rc;
-				}
-				mxp_thread_cpu_sample(&p->sink_cpu);
-				struct window_result *r = mxp_channel_acquire_wait_spsc(&p->result, &p->stop);
-				if (r == NULL)
-					return NULL;
-				r->delivered = delivered;
-				r->err = err;
-				mxp_channel_publish_spsc(&p->result, r);
-				ends = 0;
-				delivered = 0;
-				err = 0;
+			if (!end || ++ends[k] < p->n)
+				continue;
+			/* instance k's window is complete: every formatter's last buffer came */
+			if (sk->window_end != NULL) {
+				int rc = sk->window_end(sk->arg);
+				if (rc < 0 && err == 0)
+					err = rc;
 			}
+			if (++ended < p->k)
+				continue;
+			mxp_thread_cpu_sample(&p->sink_cpu);
+			struct window_result *r = mxp_channel_acquire_wait_spsc(&p->result, &p->stop);
+			if (r == NULL)
+				return NULL;
+			memcpy(r->delivered, delivered, sizeof(delivered));
+			r->err = err;
+			mxp_channel_publish_spsc(&p->result, r);
+			memset(ends, 0, sizeof(ends));
+			memset(delivered, 0, sizeof(delivered));
+			ended = 0;
+			err = 0;
 		}
 		if (got) {
 			idle = 0;
@@ -468,7 +532,7 @@ long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
 		return -ECANCELED;
 	cmd->after = after;
 	cmd->before = before;
-	cmd->produced = 0;
+	memset(cmd->produced, 0, sizeof(cmd->produced));
 	cmd->err = 0;
 	cmd->retries = 0;
 	mxp_channel_publish_spsc(&p->cmd, cmd);
@@ -477,7 +541,11 @@ long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
 	struct window_result *r = mxp_channel_receive_wait_spsc(&p->result, &p->stop);
 	if (r == NULL)
 		return -ECANCELED;
-	long delivered = r->delivered;
+	long delivered = 0;
+	for (unsigned k = 0; k < p->k; k++) {
+		p->stats.last_delivered_of[k] = r->delivered[k];
+		delivered += r->delivered[k];
+	}
 	int derr = r->err;
 	mxp_channel_release_spsc(&p->result, r);
 
@@ -487,10 +555,15 @@ long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
 		return -ECANCELED;
 	p->cmd_held = cmd;
 
+	long produced = 0;
+	for (unsigned k = 0; k < p->k; k++) {
+		p->stats.last_produced_of[k] = cmd->produced[k];
+		produced += cmd->produced[k];
+	}
 	p->stats.windows++;
-	p->stats.last_produced = cmd->produced;
+	p->stats.last_produced = produced;
 	p->stats.last_delivered = delivered;
-	p->stats.produced += (uint64_t)cmd->produced;
+	p->stats.produced += (uint64_t)produced;
 	p->stats.delivered += (uint64_t)delivered;
 	p->stats.read_retries += cmd->retries;
 	p->stats.templates = cmd->templates;
@@ -530,7 +603,7 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 	if (p->f != NULL) {
 		for (unsigned i = 0; i < p->n; i++) {
 			struct formatter *f = &p->f[i];
-			for (unsigned k = 0; k < MXP_PIPELINE_OUTBUFS; k++) {
+			for (unsigned k = 0; k < MXP_PIPELINE_OUTBUFS * p->k; k++) {
 				struct outbuf *o = mxp_channel_object(&f->out, k);
 				if (o != NULL)
 					mxp_buf_free(&o->buf);
@@ -544,12 +617,14 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 	}
 	/* the templates stay in the dims (freed with them, or re-rendered by the slot's
 	 * next pipeline, whose owner differs) */
-	mxp_store_cache_slot_put(p->store, p->cache_slot);
+	for (unsigned k = 0; k < p->k; k++)
+		mxp_store_cache_slot_put(p->store, p->cache_slot[k]);
 	mxp_channel_free(&p->cmd);
 	mxp_channel_free(&p->result);
 	if (p->reader != NULL)
 		mxp_store_reader_put(p->reader);
-	mxp_filter_cache_free(&p->filters);
+	for (unsigned k = 0; k < MXP_PIPELINE_MAX_INSTANCES; k++)
+		mxp_filter_cache_free(&p->filters[k]);
 	mxp_chart_reading_free(&p->reading);
 	free(p->cur);
 	free(p);
@@ -579,13 +654,23 @@ unsigned mxp_pipeline_threads(const struct mxp_pipeline *p)
 struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct mxp_export_settings *settings,
 					   unsigned nformatters, const struct mxp_pipeline_sink *sink)
 {
+	return mxp_pipeline_new_group(store, &settings, sink, 1, nformatters);
+}
+
+struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struct mxp_export_settings *const *settings,
+					    const struct mxp_pipeline_sink *sinks, unsigned k, unsigned nformatters)
+{
 	struct mxp_pipeline *p = NULL;
 	void *mem = NULL;
 	int err;
 
-	if (store == NULL || settings == NULL || settings->format == NULL || sink == NULL ||
-	    (sink->deliver == NULL) == (sink->take == NULL) || nformatters < 1 ||
-	    nformatters > MXP_PIPELINE_MAX_FORMATTERS) {
+	bool ok = store != NULL && settings != NULL && sinks != NULL && k >= 1 && k <= MXP_PIPELINE_MAX_INSTANCES &&
+		  nformatters >= 1 && nformatters <= MXP_PIPELINE_MAX_FORMATTERS;
+	for (unsigned i = 0; ok && i < k; i++)
+		ok = settings[i] != NULL && settings[i]->format != NULL &&
+		     settings[i]->source == settings[0]->source &&
+		     (sinks[i].deliver == NULL) != (sinks[i].take == NULL);
+	if (!ok) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -596,12 +681,15 @@ struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct
 	p = mem;
 	memset(p, 0, sizeof(*p));
 	p->store = store;
-	p->settings = settings;
+	p->k = k;
 	p->n = nformatters;
-	p->sink_fn = *sink;
-	static uint64_t owners;         /* pipelines ever made, for template owners */
-	p->owner = ck_pr_faa_64(&owners, 1) + 1;
-	p->cache_slot = mxp_store_cache_slot_get(store);
+	static uint64_t owners;         /* instances of pipelines ever made, for template owners */
+	for (unsigned i = 0; i < k; i++) {
+		p->settings[i] = settings[i];
+		p->sink_fn[i] = sinks[i];
+		p->owner[i] = ck_pr_faa_64(&owners, 1) + 1;
+		p->cache_slot[i] = mxp_store_cache_slot_get(store);
+	}
 	mxp_thread_cpu_init(&p->collector_cpu, "collector");
 	mxp_thread_cpu_init(&p->sink_cpu, "sink");
 
@@ -629,7 +717,7 @@ struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct
 		snprintf(name, sizeof(name), "formatter %u", i);
 		mxp_thread_cpu_init(&f->cpu, name);
 		if ((err = mxp_channel_init(&f->shards, MXP_PIPELINE_SHARDS, sizeof(struct shard), 0)) != 0 ||
-		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS, sizeof(struct outbuf), 0)) != 0 ||
+		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS * k, sizeof(struct outbuf), 0)) != 0 ||
 		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0)
 			goto fail;
 	}

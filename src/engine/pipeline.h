@@ -19,6 +19,7 @@
 #define MXP_PIPELINE_FLUSH_BYTES (256u * 1024u) /* a formatter hands its buffer on past this,
 					 * so a window streams out in bounded pieces */
 #define MXP_PIPELINE_MAX_FORMATTERS 256u
+#define MXP_PIPELINE_MAX_INSTANCES 16u	/* instances one walk serves */
 
 /* Called on the sink thread with one formatter's output of one window (never with
  * len 0). Returns 0, or -errno: the window then fails with that error and its records
@@ -47,6 +48,8 @@ struct mxp_pipeline_stats {
 	uint64_t windows;          /* exports completed (with or without an error) */
 	long last_produced;        /* records the formatters appended in the last window */
 	long last_delivered;       /* records handed to deliver (and accepted) in the last window */
+	long last_produced_of[MXP_PIPELINE_MAX_INSTANCES];  /* the same per instance */
+	long last_delivered_of[MXP_PIPELINE_MAX_INSTANCES];
 	uint64_t produced;         /* totals over every window */
 	uint64_t delivered;
 	uint64_t read_retries;     /* chart reads retried because a writer published meanwhile */
@@ -66,6 +69,14 @@ struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_
 /* The same with a sink: deliver or take (exactly one), and an optional window_end. */
 struct mxp_pipeline *mxp_pipeline_new_sink(struct mxp_store *store, const struct mxp_export_settings *settings,
 					   unsigned nformatters, const struct mxp_pipeline_sink *sink);
+
+/* One walk for k instances (1..MXP_PIPELINE_MAX_INSTANCES) that share a data source:
+ * the collector reads each chart once, for every instance whose filters take it, and
+ * the formatters write each record once per such instance into that instance's own
+ * buffers, delivered to sinks[i]. An export covers the same window for all. EINVAL
+ * when the sources differ. */
+struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struct mxp_export_settings *const *settings,
+					    const struct mxp_pipeline_sink *sinks, unsigned k, unsigned nformatters);
 
 /* The pipeline's threads' CPU slots (thread_cpu.h): collector, sink, formatter 0..n-1;
  * each thread samples its own at the end of every window. k < 2 + nformatters. */

@@ -5,8 +5,8 @@
  *
  * Only the sender thread touches the ring. The wake-up eventfd has a read always armed
  * (user_data = &u->wake_req) that is re-armed whenever it completes. Cancellation is one
- * IORING_OP_ASYNC_CANCEL by fd for every operation on the socket (user_data 0: its own
- * completion is ignored); on kernels without cancel-by-fd (< 5.19) it answers -EINVAL
+ * IORING_OP_ASYNC_CANCEL by fd for every operation on the socket (user_data fd << 1 | 1,
+ * odd where a request's address is even: its own completion is recognised and ignored); on kernels without cancel-by-fd (< 5.19) it answers -EINVAL
  * and the socket is shut down instead, which completes pending sends and receives. */
 #include <errno.h>
 #include <liburing.h>

@@ -20,8 +20,10 @@
  *   DISCONNECTED --(data queued, retry time reached)--> CONNECTING (destination i, in
  *   order; `timeout ms` to answer) --ok--> CONNECTED --(send/recv error, peer closed)-->
  *   CLOSING (cancel what is in flight, wait for it) --> DISCONNECTED.
- *   A failed connect tries the next destination at once; after a round over all of them
- *   the next round waits a backoff (100 ms doubling to 5 s; reset by a connect).
+ *   A failed connect tries the destination's next address (getaddrinfo's order), then
+ *   the next destination, at once; after a round over all of them, and after a broken
+ *   connection, the next round waits a backoff (100 ms doubling to 5 s; reset when
+ *   bytes are written, so a receiver that accepts and closes is not hammered).
  *   CONNECTED keeps one send in flight (a vectored sendmsg over up to MAX_IOV queued
  *   buffers of one interval) and one receive armed (answers are read and discarded).
  *
@@ -65,6 +67,7 @@
 #define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
 #define FREE_ENTRIES_KEPT 64u   /* emptied queue entries kept (with their buffers) */
 #define MAX_EVENTS 64u
+#define MAX_ADDRS 8u            /* addresses of one destination tried, in getaddrinfo's order */
 #define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 
 struct handoff {                /* a channel object */
@@ -108,8 +111,9 @@ struct inst {
 	int64_t retry_ms;       /* DISCONNECTED: connect again from then */
 	long backoff_ms;
 	struct mxp_io_req conn_req, send_req, recv_req;
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	struct sockaddr_storage addr[MAX_ADDRS]; /* the destination's addresses, in order */
+	socklen_t addrlen[MAX_ADDRS];
+	unsigned naddrs, addr_i;        /* resolved; the next one to try */
 	struct iovec iov[MAX_IOV];
 	char rbuf[RECV_BYTES];
 	char dest_text[400];
@@ -373,17 +377,21 @@ static void set_dest_text(struct inst *in)
 	mxp_destination_format(&in->dest[in->dest_i], in->dest_text, sizeof(in->dest_text));
 }
 
-/* Fills in->addr for destination in->dest_i. 0 or a getaddrinfo/-errno code (logged). */
+/* Fills in->addr[] with the addresses of destination in->dest_i, in the resolver's
+ * order (localhost may give ::1 before 127.0.0.1: each is tried, as the seed did).
+ * 0 or a getaddrinfo code (logged). */
 static int resolve(struct inst *in)
 {
 	const struct mxp_destination *d = &in->dest[in->dest_i];
+	in->naddrs = in->addr_i = 0;
 	if (d->proto == MXP_DEST_UNIX) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&in->addr;
+		struct sockaddr_un *un = (struct sockaddr_un *)&in->addr[0];
 		memset(un, 0, sizeof(*un));
 		un->sun_family = AF_UNIX;
 		/* the parser keeps unix paths within sun_path (MXP_DEST_UNIX_PATH_MAX) */
 		memcpy(un->sun_path, d->host, strnlen(d->host, sizeof(un->sun_path) - 1));
-		in->addrlen = sizeof(*un);
+		in->addrlen[0] = sizeof(*un);
+		in->naddrs = 1;
 		return 0;
 	}
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP};
@@ -401,8 +409,12 @@ static int resolve(struct inst *in)
 				gai_strerror(rc));
 		return rc;
 	}
-	memcpy(&in->addr, res->ai_addr, res->ai_addrlen);
-	in->addrlen = res->ai_addrlen;
+	for (struct addrinfo *a = res; a != NULL && in->naddrs < MAX_ADDRS; a = a->ai_next) {
+		if (a->ai_addrlen > sizeof(in->addr[0]))
+			continue;
+		memcpy(&in->addr[in->naddrs], a->ai_addr, a->ai_addrlen);
+		in->addrlen[in->naddrs++] = a->ai_addrlen;
+	}
 	freeaddrinfo(res);
 	return 0;
 }
@@ -413,6 +425,7 @@ static void round_failed(struct inst *in, int64_t now)
 	in->dirty = true;
 	in->state = DISCONNECTED;
 	in->tried = 0;
+	in->naddrs = in->addr_i = 0;
 	in->retry_ms = now + in->backoff_ms;
 	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
@@ -421,35 +434,43 @@ static void round_failed(struct inst *in, int64_t now)
  * waits a backoff. */
 static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
 {
-	if (in->tried == 0)
+	if (in->tried == 0) {
 		in->dest_i = 0; /* each round from the first destination, as the seed */
-	while (in->tried < in->ndest) {
-		in->tried++;
-		set_dest_text(in);
+		in->naddrs = in->addr_i = 0;
+	}
+	for (;;) {
+		if (in->addr_i >= in->naddrs) {
+			/* this destination's addresses are spent: the next destination */
+			if (in->tried >= in->ndest)
+				break;
+			if (in->tried > 0)
+				in->dest_i = (in->dest_i + 1) % in->ndest;
+			in->tried++;
+			set_dest_text(in);
+			if (resolve(in) != 0)
+				continue;
+		}
+		unsigned a = in->addr_i++;
 		in->c.reconnects++;
 		in->dirty = true;
-		if (resolve(in) == 0) {
-			int fd = socket(in->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			if (fd >= 0) {
-				in->fd = fd;
-				in->timed_out = false;
-				in->deadline_ms = now + in->timeout_ms;
-				int rc = mxp_io_connect(s->io, &in->conn_req, fd, (struct sockaddr *)&in->addr,
-							in->addrlen);
-				if (rc == 0) {
-					in->state = CONNECTING;
-					return;
-				}
-				close(fd);
-				in->fd = -1;
-				mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot connect to %s: %s",
-						in->name, in->dest_text, strerror(-rc));
-			} else {
-				mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot create a socket for %s: %s",
-						in->name, in->dest_text, strerror(errno));
-			}
+		int fd = socket(in->addr[a].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot create a socket for %s: %s", in->name,
+					in->dest_text, strerror(errno));
+			continue;
 		}
-		in->dest_i = (in->dest_i + 1) % in->ndest;
+		in->fd = fd;
+		in->timed_out = false;
+		in->deadline_ms = now + in->timeout_ms;
+		int rc = mxp_io_connect(s->io, &in->conn_req, fd, (struct sockaddr *)&in->addr[a], in->addrlen[a]);
+		if (rc == 0) {
+			in->state = CONNECTING;
+			return;
+		}
+		close(fd);
+		in->fd = -1;
+		mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot connect to %s: %s", in->name, in->dest_text,
+				strerror(-rc));
 	}
 	round_failed(in, now);
 }
@@ -478,7 +499,10 @@ static void finish_close(struct inst *in, int64_t now)
 		e->inflight = false;
 	in->state = DISCONNECTED;
 	in->tried = 0;
+	in->naddrs = in->addr_i = 0;
 	in->retry_ms = now + in->backoff_ms;
+	/* a connection that broke waits a backoff too, doubling until bytes go out again */
+	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
 
 /* Gives up the connection: cancels what is in flight; finish_close completes it. */
@@ -606,7 +630,8 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 		if (res == 0) {
 			in->state = CONNECTED;
 			in->tried = 0;
-			in->backoff_ms = BACKOFF_MIN_MS;
+			/* the backoff is reset by the first bytes written, not here: a receiver
+			 * that accepts and closes at once is not retried every 100 ms forever */
 			mxp_log(MXP_LOG_INFO, "%s: connected to %s", in->name, in->dest_text);
 			arm_recv(s, in);
 			start_send(s, in);
@@ -619,12 +644,12 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 		close(in->fd);
 		in->fd = -1;
 		in->state = DISCONNECTED;
-		in->dest_i = (in->dest_i + 1) % in->ndest;
-		start_connect(s, in, now);
+		start_connect(s, in, now); /* the next address, or destination, at once */
 		return;
 
 	case MXP_IO_SEND:
 		if (res > 0) {
+			in->backoff_ms = BACKOFF_MIN_MS;
 			sent(s, in, (size_t)res);
 			start_send(s, in);
 			return;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The engine against REAL receivers (../shared/RECEIVERS.md): export_known exports a
-# store of known values, once, through five instances at once (one config, one
-# exporter, one sender) and writes what each had to send (the seed-like baseline's
-# lines for the same window: the oracle). This script reads every receiver back and
+# store of known values, once, through six instances at once (one config, one
+# exporter, one sender; the four averages share one walk) and writes what each had to
+# send (the seed-like baseline's lines for the same window: the oracle). This script reads every receiver back and
 # compares values and timestamps exactly:
-#   - VictoriaMetrics: graphite average, graphite sum, opentsdb telnet as collected;
+#   - VictoriaMetrics: graphite average and sum, opentsdb telnet as collected and average;
 #   - carbon-cache: graphite average with host tags as graphite tags (whisper-fetch);
 #   - json lines to a TCP listener (fake_peer sink: a plain listener that keeps what it
 #     reads), every line parsed back by Python's json module.
@@ -114,6 +114,11 @@ for io in io_uring epoll; do
     destination = 127.0.0.1:$VM_TELNET
     data source = as collected
     prefix = oc$p
+[opentsdb:vm_avg_tsdb]
+    enabled = yes
+    destination = 127.0.0.1:$VM_TELNET
+    data source = average
+    prefix = oa$p
 [graphite:carbon]
     enabled = yes
     destination = 127.0.0.1:$CARBON_PORT
@@ -130,11 +135,13 @@ EOF
 	check "$io: export_known delivered every instance's records" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || { cat "$out/result" "$out/log"; }
 	check "$io: the sender ran on $io" grep -q "io $io\$" "$out/result"
-	check "$io: five instances at once" test "$(wc -l <"$out/result")" -eq 5
-	check "$io: 8 records each (2 hosts x 4 series)" bash -c "[ \$(cat '$out'/*.expected | wc -l) -eq 40 ]"
+	check "$io: six instances at once" test "$(wc -l <"$out/result")" -eq 6
+	check "$io: 8 records each (2 hosts x 4 series)" bash -c "[ \$(cat '$out'/*.expected | wc -l) -eq 48 ]"
+	check "$io: graphite and opentsdb averages share one walk (with carbon and json)" \
+		grep -q "\[opentsdb:vm_avg_tsdb\] exporting average as opentsdb every 10 s (walk 1 of 3, shared by 4;" "$out/log"
 
 	# VictoriaMetrics: the three data sources
-	for i in 0 1 2; do
+	for i in 0 1 2 3; do
 		name=$(cat "$out/$i.name")
 		case $name in opentsdb:*) kind=opentsdb ;; *) kind=graphite ;; esac
 		prefix=$(awk '{ print ($1 == "put") ? $2 : $1 }' "$out/$i.expected" | head -1 | cut -d. -f1)
@@ -158,13 +165,13 @@ EOF
 			echo "carbon $name at $ts: want $want, got $got"
 			bad=$((bad + 1))
 		fi
-	done <"$out/3.expected"
+	done <"$out/4.expected"
 	check "$io: carbon-cache holds all $n series exactly (tagged ones included)" test "$bad" -eq 0 -a "$n" -eq 8
-	check "$io: the child's series went as graphite tags" grep -q ';env=test ' "$out/3.expected"
+	check "$io: the child's series went as graphite tags" grep -q ';env=test ' "$out/4.expected"
 
 	# json lines: the listener got exactly the expected lines, each one valid JSON
 	kill "$FAKE_PEER_PID" && wait "$FAKE_PEER_PID" 2>/dev/null
-	"$RECEIVERS_PYTHON" "$tmp/compare_json.py" "$out/4.expected" "$sinkfile" >"$out/json.cmp" 2>&1
+	"$RECEIVERS_PYTHON" "$tmp/compare_json.py" "$out/5.expected" "$sinkfile" >"$out/json.cmp" 2>&1
 	rc=$?
 	check "$io: json lines parse and equal the oracle's" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || cat "$out/json.cmp"

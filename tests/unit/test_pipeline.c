@@ -202,6 +202,96 @@ Test(pipeline, oracle_100k_series_1_2_4_formatters, .timeout = 300)
 		compare(&st, nf, 1000, 1010);
 }
 
+/* Sorted lines of b must equal sorted lines of want. */
+static void same_lines(const struct mxp_buf *got, const struct mxp_buf *want, const char *what)
+{
+	size_t nw, ng;
+	char *cw, *cg;
+	char **lw = sorted_lines(want, &nw, &cw);
+	char **lg = sorted_lines(got, &ng, &cg);
+	cr_assert_eq(ng, nw, "%s: %zu lines, baseline %zu", what, ng, nw);
+	for (size_t i = 0; i < nw; i++)
+		cr_assert_str_eq(lg[i], lw[i], "%s line %zu", what, i);
+	free(lw);
+	free(lg);
+	free(cw);
+	free(cg);
+}
+
+/* One walk for three instances with different formats, filters and names: each gets
+ * exactly what its own baseline exports. */
+Test(pipeline, one_walk_serves_three_instances)
+{
+	build_big();
+	struct mxp_pattern *some = NULL, *others = NULL;
+	cr_assert_eq(mxp_pattern_create("*chart1* !*", &some), 0);
+	cr_assert_eq(mxp_pattern_create("!*chart1* *", &others), 0);
+	struct mxp_export_settings st[3] = {
+		settings("graphite", MXP_SOURCE_AVERAGE),
+		settings("opentsdb", MXP_SOURCE_AVERAGE),
+		settings("json", MXP_SOURCE_AVERAGE),
+	};
+	st[0].charts = some;
+	st[1].charts = others;
+	st[1].send_names = false;
+	st[1].prefix = "other";
+	const struct mxp_export_settings *sp[3] = {&st[0], &st[1], &st[2]};
+	struct sink k[3];
+	memset(k, 0, sizeof(k));
+	struct mxp_pipeline_sink sinks[3];
+	for (int i = 0; i < 3; i++)
+		sinks[i] = (struct mxp_pipeline_sink){.deliver = deliver, .arg = &k[i]};
+
+	for (unsigned nf = 1; nf <= 2; nf++) {
+		struct mxp_pipeline *p = mxp_pipeline_new_group(store, sp, sinks, 3, nf);
+		cr_assert_not_null(p, "mxp_pipeline_new_group: %s", strerror(errno));
+		for (int round = 0; round < 2; round++) {
+			for (int i = 0; i < 3; i++) {
+				mxp_buf_reset(&k[i].bytes);
+				k[i].records = 0;
+			}
+			long n = mxp_pipeline_export(p, 1000, 1010);
+			long total = 0;
+			struct mxp_pipeline_stats stats;
+			mxp_pipeline_stats(p, &stats);
+			for (int i = 0; i < 3; i++) {
+				struct mxp_buf want = {0};
+				struct mxp_baseline bl;
+				cr_assert_eq(mxp_baseline_init(&bl, store, &st[i]), 0);
+				long want_n = mxp_baseline_export(&bl, 1000, 1010, &want);
+				mxp_baseline_fini(&bl);
+				cr_assert_gt(want_n, 0);
+				cr_assert_eq(k[i].records, want_n, "instance %d: %ld records, baseline %ld", i, k[i].records,
+					     want_n);
+				cr_assert_eq(stats.last_delivered_of[i], want_n);
+				cr_assert_eq(stats.last_produced_of[i], want_n);
+				same_lines(&k[i].bytes, &want, st[i].format->name);
+				total += want_n;
+				mxp_buf_free(&want);
+			}
+			cr_assert_eq(n, total);
+		}
+		mxp_pipeline_free(p);
+	}
+	for (int i = 0; i < 3; i++)
+		mxp_buf_free(&k[i].bytes);
+	mxp_pattern_free(some);
+	mxp_pattern_free(others);
+}
+
+Test(pipeline, a_group_needs_one_source)
+{
+	build_small();
+	struct mxp_export_settings a = settings("graphite", MXP_SOURCE_AVERAGE);
+	struct mxp_export_settings b = settings("graphite", MXP_SOURCE_SUM);
+	const struct mxp_export_settings *sp[2] = {&a, &b};
+	struct sink k = {0};
+	struct mxp_pipeline_sink sinks[2] = {{.deliver = deliver, .arg = &k}, {.deliver = deliver, .arg = &k}};
+	errno = 0;
+	cr_assert_null(mxp_pipeline_new_group(store, sp, sinks, 2, 1));
+	cr_assert_eq(errno, EINVAL);
+}
+
 Test(pipeline, sum_with_ids_equals_baseline)
 {
 	build_big();

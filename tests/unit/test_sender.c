@@ -519,6 +519,35 @@ static void test_stalled_receiver(void)
 	mxp_sender_free(s);
 }
 
+/* Destinations in order: a port nobody listens on, then "localhost" (whose first
+ * address may be ::1 while the peer listens on 127.0.0.1 only): every address of each
+ * is tried, and the lines arrive. */
+static void test_next_destination_and_address(void)
+{
+	struct peer p;
+	peer_start(&p, PEER_SINK, 0);
+	struct mxp_destination d[2] = {{.proto = MXP_DEST_TCP}, {.proto = MXP_DEST_TCP}};
+	strcpy(d[0].host, "127.0.0.1");
+	snprintf(d[0].port, sizeof(d[0].port), "%d", unused_port());
+	strcpy(d[1].host, "localhost");
+	snprintf(d[1].port, sizeof(d[1].port), "%d", p.port);
+	struct mxp_sender *s = mxp_sender_new(io_kind);
+	cr_assert_not_null(s);
+	struct mxp_sender_instance inst = {
+		.name = "test", .destinations = d, .ndestinations = 2, .timeout_ms = 2000, .buffer_on_failures = 5};
+	int i = mxp_sender_add(s, &inst);
+	cr_assert_eq(i, 0);
+	cr_assert_eq(mxp_sender_start(s), 0);
+	put_interval(s, 0, 1, 20, 0);
+	struct mxp_send_counters c = wait_settled(s, 0, 20);
+	cr_assert_eq(c.delivered, 20);
+	cr_assert_geq(c.reconnects, 2, "the dead destination was tried first");
+	mxp_sender_stop(s, 1000);
+	peer_stop(&p);
+	cr_assert_eq(p.connections, 1);
+	mxp_sender_free(s);
+}
+
 static void with_io(enum mxp_io_kind k, void (*fn)(void))
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -537,3 +566,4 @@ BOTH(stop_counts_what_is_left)
 BOTH(reset_resumes_at_the_line)
 BOTH(garbage_answers)
 BOTH(stalled_receiver)
+BOTH(next_destination_and_address)
