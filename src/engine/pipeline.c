@@ -150,6 +150,8 @@ struct mxp_pipeline {
 	pthread_t collector, sink;
 	bool collector_started, sink_started;
 	struct mxp_thread_cpu collector_cpu, sink_cpu;
+	/* rung by every formatter's publish to the sink: the sink sleeps on it */
+	_Alignas(CK_MD_CACHELINE) struct mxp_doorbell sink_bell;
 
 	/* written by free() only, read by everyone (ck_pr) */
 	_Alignas(CK_MD_CACHELINE) int stop;
@@ -445,20 +447,26 @@ static void *formatter_main(void *arg)
 
 /* ---- sink ---- */
 
-static void idle_wait(unsigned *idle)
+/* What the sink looks for before it sleeps: a buffer from any formatter, or stop. */
+static bool sink_ready(void *arg)
+{
+	const struct mxp_pipeline *p = arg;
+	for (unsigned i = 0; i < p->n; i++)
+		if (mxp_channel_full_count(&p->f[i].out) > 0)
+			return true;
+	return ck_pr_load_int((int *)&p->stop) != 0;
+}
+
+/* The sink found nothing: yield a few rounds, then sleep on the bell that every
+ * formatter's publish rings (doorbell.h). */
+static void idle_wait(struct mxp_pipeline *p, unsigned *idle)
 {
 	if (*idle < SINK_YIELD_ROUNDS) {
 		(*idle)++;
 		sched_yield();
 		return;
 	}
-	long ns = MXP_CHANNEL_SLEEP_MIN_NS << (*idle - SINK_YIELD_ROUNDS < 7 ? *idle - SINK_YIELD_ROUNDS : 7);
-	if (ns > MXP_CHANNEL_SLEEP_MAX_NS)
-		ns = MXP_CHANNEL_SLEEP_MAX_NS;
-	else
-		(*idle)++;
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
-	nanosleep(&ts, NULL);
+	mxp_doorbell_sleep(&p->sink_bell, sink_ready, p, MXP_CHANNEL_SLEEP_MAX_NS);
 }
 
 static void *sink_main(void *arg)
@@ -519,7 +527,7 @@ static void *sink_main(void *arg)
 		}
 		if (stopping)
 			return NULL;
-		idle_wait(&idle);
+		idle_wait(p, &idle);
 	}
 }
 
@@ -583,6 +591,19 @@ static void stop_and_join(struct mxp_pipeline *p)
 {
 	ck_pr_fence_store(); /* everything published before the flag (the drain of channel.h) */
 	ck_pr_store_int(&p->stop, 1);
+	/* wake every sleeper now rather than at its next timeout (a channel that failed to
+	 * initialise has no bell yet) */
+	struct mxp_doorbell *bells[] = {&p->sink_bell, p->cmd.full_bell, p->result.full_bell};
+	for (size_t b = 0; b < sizeof(bells) / sizeof(bells[0]); b++)
+		if (bells[b] != NULL)
+			mxp_doorbell_ring(bells[b]);
+	for (unsigned i = 0; i < p->n && p->f != NULL; i++) {
+		struct mxp_doorbell *fb[] = {p->f[i].shards.full_bell, p->f[i].shards.empty_bell,
+					     p->f[i].out.empty_bell, p->f[i].ack.full_bell};
+		for (size_t b = 0; b < sizeof(fb) / sizeof(fb[0]); b++)
+			if (fb[b] != NULL)
+				mxp_doorbell_ring(fb[b]);
+	}
 	if (p->collector_started)
 		pthread_join(p->collector, NULL);
 	for (unsigned i = 0; i < p->n && p->f != NULL; i++)
@@ -720,6 +741,7 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS * k, sizeof(struct outbuf), 0)) != 0 ||
 		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0)
 			goto fail;
+		mxp_channel_set_full_bell(&f->out, &p->sink_bell);
 	}
 	p->cmd_held = mxp_channel_acquire_spsc(&p->cmd);
 

@@ -18,6 +18,8 @@ int mxp_channel_init(struct mxp_channel *ch, unsigned int objects, size_t object
 	int rc;
 
 	memset(ch, 0, sizeof(*ch));
+	ch->full_bell = &ch->own_full_bell;
+	ch->empty_bell = &ch->own_empty_bell;
 	if (objects == 0 || object_size == 0 || objects >= MXP_SPSC_RING_SLOTS_MAX)
 		return -EINVAL;
 	if (ring_slots == 0) {
@@ -95,6 +97,12 @@ void mxp_channel_publish_spsc(struct mxp_channel *ch, void *obj)
 	bool pushed = mxp_spsc_ring_push_spsc(&ch->full, obj);
 	assert(pushed); /* `full` holds every object: a failure is an object not from here */
 	(void)pushed;
+	mxp_doorbell_ring(ch->full_bell);
+}
+
+void mxp_channel_set_full_bell(struct mxp_channel *ch, struct mxp_doorbell *db)
+{
+	ch->full_bell = db;
 }
 
 void *mxp_channel_receive_spsc(struct mxp_channel *ch)
@@ -111,41 +119,32 @@ void mxp_channel_release_spsc(struct mxp_channel *ch, void *obj)
 	bool pushed = mxp_spsc_ring_push_spsc(&ch->empty, obj);
 	assert(pushed); /* as in publish */
 	(void)pushed;
+	mxp_doorbell_ring(ch->empty_bell);
 }
 
-/* How long a waiter has waited so far, to pick its next pause. One per wait call. */
-struct channel_backoff {
-	unsigned int round;
-	ck_backoff_t spin;
-	long sleep_ns;
+/* What a waiter looks for when it is about to sleep: an object in `ring`, or stop. */
+struct wait_for {
+	const struct mxp_spsc_ring *ring;
+	const int *stop;
 };
 
-static void channel_backoff_pause(struct channel_backoff *b)
+static bool wait_ready(void *arg)
 {
-	if (b->round < MXP_CHANNEL_SPIN_ROUNDS) {
-		ck_backoff_eb(&b->spin);
-	} else if (b->round < MXP_CHANNEL_SPIN_ROUNDS + MXP_CHANNEL_YIELD_ROUNDS) {
-		sched_yield();
-	} else {
-		struct timespec ts = {.tv_sec = 0, .tv_nsec = b->sleep_ns};
-		nanosleep(&ts, NULL);
-		if (b->sleep_ns < MXP_CHANNEL_SLEEP_MAX_NS)
-			b->sleep_ns = b->sleep_ns * 2 < MXP_CHANNEL_SLEEP_MAX_NS ?
-				b->sleep_ns * 2 : MXP_CHANNEL_SLEEP_MAX_NS;
-		return;
-	}
-	b->round++;
+	const struct wait_for *w = arg;
+	return mxp_spsc_ring_size(w->ring) > 0 || ck_pr_load_int(w->stop) != 0;
 }
 
-/* Retries take(ch) with growing pauses until it gives an object, or *stop is seen set
- * and one more take(ch) after that still gives none. */
-static void *channel_wait(struct mxp_channel *ch, const int *stop,
-			  void *(*take)(struct mxp_channel *))
+/* Retries take(ch) — spinning briefly, then yielding, then asleep on the ring's
+ * doorbell (woken by the next publish or release, or after MXP_CHANNEL_SLEEP_MAX_NS) —
+ * until it gives an object, or *stop is seen set and one more take(ch) after that still
+ * gives none. */
+static void *channel_wait(struct mxp_channel *ch, const int *stop, void *(*take)(struct mxp_channel *),
+			  const struct mxp_spsc_ring *ring, struct mxp_doorbell *bell)
 {
-	struct channel_backoff b = {
-		.round = 0, .spin = CK_BACKOFF_INITIALIZER, .sleep_ns = MXP_CHANNEL_SLEEP_MIN_NS};
+	ck_backoff_t spin = CK_BACKOFF_INITIALIZER;
+	const struct wait_for w = {.ring = ring, .stop = stop};
 
-	for (;;) {
+	for (unsigned round = 0;; round++) {
 		void *obj = take(ch);
 		if (obj != NULL)
 			return obj;
@@ -156,16 +155,21 @@ static void *channel_wait(struct mxp_channel *ch, const int *stop,
 			ck_pr_fence_load();
 			return take(ch);
 		}
-		channel_backoff_pause(&b);
+		if (round < MXP_CHANNEL_SPIN_ROUNDS)
+			ck_backoff_eb(&spin);
+		else if (round < MXP_CHANNEL_SPIN_ROUNDS + MXP_CHANNEL_YIELD_ROUNDS)
+			sched_yield();
+		else
+			mxp_doorbell_sleep(bell, wait_ready, (void *)&w, MXP_CHANNEL_SLEEP_MAX_NS);
 	}
 }
 
 void *mxp_channel_acquire_wait_spsc(struct mxp_channel *ch, const int *stop)
 {
-	return channel_wait(ch, stop, mxp_channel_acquire_spsc);
+	return channel_wait(ch, stop, mxp_channel_acquire_spsc, &ch->empty, ch->empty_bell);
 }
 
 void *mxp_channel_receive_wait_spsc(struct mxp_channel *ch, const int *stop)
 {
-	return channel_wait(ch, stop, mxp_channel_receive_spsc);
+	return channel_wait(ch, stop, mxp_channel_receive_spsc, &ch->full, ch->full_bell);
 }

@@ -8,6 +8,10 @@
  * The pipeline uses one per hop: collector -> formatter (shards of records), formatter
  * -> sender (output buffers).
  *
+ * Waiting: a side that finds nothing spins, yields, then sleeps on a doorbell
+ * (doorbell.h) that the other side's publish / release rings, so an idle channel costs
+ * no CPU and a sleeping waiter is woken at once.
+ *
  * Two SPSC rings carry the pointers: `full` (producer -> consumer) and `empty`
  * (consumer -> producer); the `objects` objects start in `empty`. At every moment each
  * object is in exactly one place: in `empty`, held by the producer, in `full`, or held
@@ -41,12 +45,13 @@
 
 #include <stddef.h>
 
+#include "ring/doorbell.h"
 #include "ring/spsc_ring.h"
 
 #define MXP_CHANNEL_SPIN_ROUNDS 4		/* ck_backoff_eb rounds (512..4096 pauses) before yielding */
 #define MXP_CHANNEL_YIELD_ROUNDS 16		/* then sched_yield() rounds before sleeping */
-#define MXP_CHANNEL_SLEEP_MIN_NS 10000L	/* then nanosleep, from 10 us ... */
-#define MXP_CHANNEL_SLEEP_MAX_NS 1000000L	/* ... doubling up to 1 ms: an idle waiter's cost */
+#define MXP_CHANNEL_SLEEP_MAX_NS 50000000L	/* then asleep on the doorbell, waking at least every
+						 * 50 ms (a stop set without a ring is seen then) */
 
 struct mxp_channel {
 	struct mxp_spsc_ring full;	/* producer -> consumer: filled objects */
@@ -56,6 +61,12 @@ struct mxp_channel {
 	size_t stride;			/* object_size rounded up to whole cache lines */
 	size_t object_size;
 	unsigned int objects;
+	/* A waiter that polled in vain sleeps on a doorbell (doorbell.h): publish rings
+	 * full_bell, release rings empty_bell. Each is the channel's own unless set to one
+	 * shared with other channels (a consumer of several, the pipeline's sink). */
+	struct mxp_doorbell *full_bell, *empty_bell;
+	_Alignas(CK_MD_CACHELINE) struct mxp_doorbell own_full_bell;
+	_Alignas(CK_MD_CACHELINE) struct mxp_doorbell own_empty_bell;
 };
 
 /* Prepares a channel of `objects` zeroed objects of `object_size` bytes, all in `empty`.
@@ -66,6 +77,10 @@ struct mxp_channel {
  * synchronisation); the caller MUST call mxp_channel_free(). */
 int mxp_channel_init(struct mxp_channel *ch, unsigned int objects, size_t object_size,
 		     unsigned int ring_slots);
+
+/* Setup only (no thread running): publish rings db instead of the channel's own bell,
+ * for a consumer that waits on several channels at once. */
+void mxp_channel_set_full_bell(struct mxp_channel *ch, struct mxp_doorbell *db);
 
 /* Frees the pool and the rings, wherever the objects are. Only when neither thread can
  * touch the channel any more. Safe on a zeroed struct and twice in a row. */
@@ -91,8 +106,9 @@ void *mxp_channel_receive_spsc(struct mxp_channel *ch);
 void mxp_channel_release_spsc(struct mxp_channel *ch, void *obj);
 
 /* Producer only. Like mxp_channel_acquire_spsc(), but while there is no empty object it
- * waits: spins briefly (ck_backoff), then yields, then sleeps from
- * MXP_CHANNEL_SLEEP_MIN_NS up to MXP_CHANNEL_SLEEP_MAX_NS, retrying in between. Returns an
+ * waits: spins briefly (ck_backoff), then yields, then sleeps on the channel's
+ * empty_bell until a release rings it (or MXP_CHANNEL_SLEEP_MAX_NS), retrying in
+ * between. Returns an
  * object, or NULL once *stop was seen nonzero and the channel then still had no empty
  * object. *stop is read with ck_pr_load_int: set it with ck_pr_store_int. */
 void *mxp_channel_acquire_wait_spsc(struct mxp_channel *ch, const int *stop);

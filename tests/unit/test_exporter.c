@@ -1,0 +1,154 @@
+/* test_exporter.c — mxp_exporter_start/tick/flush/stop: what the engine does with its
+ * configuration and its schedule. The receiver is a listening socket of the test that
+ * never accepts: the kernel completes the connection and keeps the few bytes sent
+ * (real receivers are in tests/integration). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/log.h"
+#include "mxp/exporter.h"
+#include "mxp/store.h"
+
+static int listener(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof(a);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 4), 0);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static char *write_conf(const char *text)
+{
+	static char path[64];
+	strcpy(path, "/tmp/test_exporter.XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* A store with one chart collected every second for the last 20 s. */
+static struct mxp_store *small_store(void)
+{
+	struct mxp_store *store = mxp_store_new(NULL);
+	struct mxp_host *h = mxp_host_add(store, "exporter-test", NULL, NULL, 0);
+	struct mxp_chart_def def = {.type = "test", .id = "c", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &def);
+	struct mxp_dim *d = mxp_dim_add(c, "d", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(store && h && c && d);
+	time_t now = time(NULL);
+	for (time_t t = now - 20; t <= now; t++) {
+		struct timeval tv = {.tv_sec = t, .tv_usec = 0};
+		mxp_dim_set(d, t % 100);
+		mxp_chart_done(c, &tv);
+	}
+	return store;
+}
+
+/* The log lines of a test, to check what the exporter said. */
+static char logged[8192];
+static void keep_log(enum mxp_log_level level, const char *line, void *arg)
+{
+	(void)level;
+	(void)arg;
+	size_t n = strlen(logged);
+	snprintf(logged + n, sizeof(logged) - n, "%s\n", line);
+}
+
+Test(exporter, a_late_tick_counts_the_intervals_it_covers)
+{
+	int port;
+	int lfd = listener(&port);
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "[exporting:global]\n enabled = yes\n[graphite:late]\n enabled = yes\n destination = 127.0.0.1:%d\n"
+		 " update every = 1\n data source = as collected\n",
+		 port);
+	char *conf = write_conf(text);
+	logged[0] = '\0';
+	mxp_log_configure(keep_log, NULL, MXP_LOG_INFO);
+	struct mxp_store *store = small_store();
+	struct mxp_exporter_options opt = {.manual = 1};
+	struct mxp_exporter *e = mxp_exporter_start(store, conf, &opt);
+	cr_assert_not_null(e, "start: %s", strerror(errno));
+
+	cr_assert_eq(mxp_exporter_tick(e), 1, "the first tick exports the instance");
+	/* the owner stalls for more than two intervals: the next tick is late */
+	struct timespec nap = {2, 300000000};
+	nanosleep(&nap, NULL);
+	cr_assert_eq(mxp_exporter_tick(e), 1);
+	cr_assert_eq(mxp_exporter_flush(e, 5000), 0);
+	struct mxp_send_counters c;
+	cr_assert_eq(mxp_exporter_counters(e, 0, &c), 0);
+	cr_assert_geq(c.late_exports, 1, "late exports: %llu", (unsigned long long)c.late_exports);
+	cr_assert_leq(c.late_exports, 2);
+	cr_assert_eq(c.intervals, 2, "two exports, two intervals");
+	cr_assert_eq(c.produced, c.delivered);
+	cr_assert_eq(mxp_exporter_stop(e, 1000), 0);
+	mxp_log_configure(NULL, NULL, MXP_LOG_INFO);
+	cr_assert(strstr(logged, "[graphite:late] 1 export was late") != NULL ||
+			  strstr(logged, "[graphite:late] 2 exports were late") != NULL,
+		  "the log says so:\n%s", logged);
+	mxp_store_free(store);
+	unlink(conf);
+	close(lfd);
+}
+
+Test(exporter, config_errors_and_nothing_enabled_refuse_to_start)
+{
+	struct mxp_store *store = small_store();
+	logged[0] = '\0';
+	mxp_log_configure(keep_log, NULL, MXP_LOG_INFO);
+	char *conf = write_conf("[graphite:x]\n enabled = yes\n destinaton = 127.0.0.1:1\n");
+	errno = 0;
+	cr_assert_null(mxp_exporter_start(store, conf, NULL));
+	cr_assert_eq(errno, EINVAL);
+	cr_assert(strstr(logged, ":3: [graphite:x] destinaton: unknown key") != NULL, "logged:\n%s", logged);
+	unlink(conf);
+
+	conf = write_conf("[graphite:x]\n enabled = no\n destination = 127.0.0.1:1\n");
+	errno = 0;
+	cr_assert_null(mxp_exporter_start(store, conf, NULL));
+	cr_assert_eq(errno, ENOENT);
+	unlink(conf);
+	mxp_log_configure(NULL, NULL, MXP_LOG_INFO);
+	mxp_store_free(store);
+}
+
+Test(exporter, flush_times_out_while_the_receiver_is_down)
+{
+	int port;
+	int lfd = listener(&port);
+	close(lfd); /* nobody listens there now */
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "[exporting:global]\n enabled = yes\n[json:down]\n enabled = yes\n destination = 127.0.0.1:%d\n"
+		 " data source = as collected\n",
+		 port);
+	char *conf = write_conf(text);
+	struct mxp_store *store = small_store();
+	struct mxp_exporter_options opt = {.manual = 1, .self_charts = 0};
+	struct mxp_exporter *e = mxp_exporter_start(store, conf, &opt);
+	cr_assert_not_null(e);
+	time_t now = time(NULL);
+	cr_assert_eq(mxp_exporter_export(e, now - 10, now), 1);
+	cr_assert_eq(mxp_exporter_flush(e, 300), -ETIMEDOUT);
+	struct mxp_send_counters c;
+	mxp_exporter_counters(e, 0, &c);
+	cr_assert_eq(c.buffered, 1, "the record waits for the receiver");
+	cr_assert_eq(mxp_exporter_stop(e, 0), 1, "stopping counts it lost");
+	mxp_store_free(store);
+	unlink(conf);
+}
