@@ -199,7 +199,8 @@ static int epoll_wait_events(struct mxp_io *io, struct mxp_io_req **done, unsign
 		done[k] = e->ready[k];
 		k++;
 	}
-	memmove(e->ready, e->ready + k, (e->nready - k) * sizeof(*e->ready));
+	if (k > 0 && e->nready > k)
+		memmove(e->ready, e->ready + k, (e->nready - k) * sizeof(*e->ready));
 	e->nready -= k;
 	return (int)k;
 }

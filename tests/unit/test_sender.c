@@ -158,11 +158,19 @@ static void peer_start(struct peer *p, enum peer_mode mode, int port)
 	cr_assert_eq(pthread_create(&p->thread, NULL, peer_main, p), 0);
 }
 
+/* Stops the peer's thread; what it got stays readable until peer_free(). */
 static void peer_stop(struct peer *p)
 {
 	__atomic_store_n(&p->quit, 1, __ATOMIC_RELEASE);
 	pthread_join(p->thread, NULL);
 	close(p->lfd);
+}
+
+static void peer_free(struct peer *p)
+{
+	free(p->got);
+	p->got = NULL;
+	pthread_mutex_destroy(&p->lock);
 }
 
 /* ---- the sender under test ---- */
@@ -306,6 +314,7 @@ static void test_delivers_in_order(void)
 	cr_assert(memcmp(p.got, want, wlen) == 0, "the peer got the bytes in order");
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void test_down_then_up(void)
@@ -335,6 +344,7 @@ static void test_down_then_up(void)
 	cr_assert(memcmp(p.got, want, wlen) == 0);
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void test_buffer_on_failures(void)
@@ -373,6 +383,7 @@ static void test_buffer_on_failures(void)
 	cr_assert(memcmp(p.got, want, wlen) == 0);
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void test_stop_counts_what_is_left(void)
@@ -452,6 +463,7 @@ static void test_reset_resumes_at_the_line(void)
 	cr_assert_leq(c.bytes_sent, wlen, "a cut line's bytes count once");
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void test_garbage_answers(void)
@@ -480,6 +492,7 @@ static void test_garbage_answers(void)
 	cr_assert_eq(p.len, wlen);
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void test_stalled_receiver(void)
@@ -517,6 +530,7 @@ static void test_stalled_receiver(void)
 	cr_assert_eq(p.len, c.bytes_sent);
 	free(want);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 /* Destinations in order: a port nobody listens on, then "localhost" (whose first
@@ -546,6 +560,7 @@ static void test_next_destination_and_address(void)
 	peer_stop(&p);
 	cr_assert_eq(p.connections, 1);
 	mxp_sender_free(s);
+	peer_free(&p);
 }
 
 static void with_io(enum mxp_io_kind k, void (*fn)(void))
