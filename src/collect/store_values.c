@@ -159,8 +159,16 @@ static void ring_foreach(void *db, const struct mxp_dim *d, time_t after, time_t
 	(void)db;
 	int U = d->chart->update_every;
 	unsigned history = d->chart->store->history;
-	for (int64_t t = after; t <= before; t += U)
-		fn(arg, (time_t)t, ck_pr_load_double(&d->slots[(uint64_t)(t / U) % history]));
+	if (after > before)
+		return;
+	/* the slot of t is (t / U) % history; for t, t + U, t + 2U ... it is that of t,
+	 * then the next ones with a wrap: two divisions per call, not per slot */
+	unsigned idx = (unsigned)((uint64_t)(after / U) % history);
+	for (int64_t t = after; t <= before; t += U) {
+		fn(arg, (time_t)t, ck_pr_load_double(&d->slots[idx]));
+		if (++idx == history)
+			idx = 0;
+	}
 }
 
 const struct mxp_query_ops mxp_ring_query_ops = {

@@ -24,6 +24,7 @@ int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 	memset(bl, 0, sizeof(*bl));
 	bl->settings = settings;
 	bl->store = store;
+	bl->ops = mxp_ring_query_ops;
 	/* the seed picked its formatter once, at start, from the type */
 	if (settings->format == &mxp_format_graphite)
 		bl->put = seed_graphite;
@@ -196,7 +197,10 @@ long mxp_baseline_export(struct mxp_baseline *bl, time_t after, time_t before, s
 			rc = mxp_filter_chart(&bl->filters, s, c);
 			if (rc <= 0)
 				continue;
-			rc = mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, &bl->reading);
+			/* a copy of the ring's ops: the generic path of mxp_stored_value, as the
+			 * seed called query_ops per dimension (chart_read.c's fast path is for
+			 * mxp_ring_query_ops itself), so the oracle checks the fast path */
+			rc = mxp_chart_read(c, s->source, after, before, &bl->ops, NULL, &bl->reading);
 			for (size_t i = 0; rc >= 0 && i < bl->reading.ndims; i++) {
 				if (!bl->reading.dims[i].exported)
 					continue;

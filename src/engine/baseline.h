@@ -27,6 +27,7 @@ struct mxp_baseline {
 	/* the seed's formatter for settings->format (graphite, opentsdb or json) */
 	int (*put)(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 	struct mxp_buf scratch;  /* JSON-escaped copies of a record's strings */
+	struct mxp_query_ops ops; /* a copy of mxp_ring_query_ops: the generic value path */
 };
 
 /* Returns 0, -ENOMEM, or -ENOTSUP when settings->format is not a text format the

@@ -477,6 +477,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			mxp_sender_stop(e->sender, 0);
 			goto fail;
 		}
+		pthread_setname_np(e->scheduler, "mxp-schedule");
 		e->scheduler_started = true;
 	}
 	return e;

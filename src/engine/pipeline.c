@@ -748,14 +748,20 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 	if ((err = -pthread_create(&p->sink, NULL, sink_main, p)) != 0)
 		goto fail;
 	p->sink_started = true;
+	/* names for top -H, perf and gdb (15 bytes at most) */
+	pthread_setname_np(p->sink, "mxp-sink");
 	for (unsigned i = 0; i < nformatters; i++) {
 		if ((err = -pthread_create(&p->f[i].thread, NULL, formatter_main, &p->f[i])) != 0)
 			goto fail;
 		p->f[i].started = true;
+		char name[16];
+		snprintf(name, sizeof(name), "mxp-format-%u", i % 1000);
+		pthread_setname_np(p->f[i].thread, name);
 	}
 	if ((err = -pthread_create(&p->collector, NULL, collector_main, p)) != 0)
 		goto fail;
 	p->collector_started = true;
+	pthread_setname_np(p->collector, "mxp-collect");
 	return p;
 
 fail:

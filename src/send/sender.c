@@ -905,6 +905,7 @@ int mxp_sender_start(struct mxp_sender *s)
 	int rc = pthread_create(&s->thread, NULL, sender_main, s);
 	if (rc != 0)
 		return -rc;
+	pthread_setname_np(s->thread, "mxp-send");
 	s->started = true;
 	return 0;
 }

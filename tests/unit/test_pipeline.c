@@ -292,6 +292,20 @@ Test(pipeline, a_group_needs_one_source)
 	cr_assert_eq(errno, EINVAL);
 }
 
+/* Windows that start before the data or end past it: the value path clamps to what the
+ * ring holds (chart_read.c's fast path against the baseline's generic one). */
+Test(pipeline, windows_at_the_edges_of_the_data)
+{
+	build_big();
+	static const time_t windows[][2] = {{985, 1000}, {990, 1012}, {1005, 1030}, {1000, 1016}, {1011, 1040}};
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+		struct mxp_export_settings avg = settings("graphite", MXP_SOURCE_AVERAGE);
+		struct mxp_export_settings sum = settings("opentsdb", MXP_SOURCE_SUM);
+		compare(&avg, 2, windows[w][0], windows[w][1]);
+		compare(&sum, 1, windows[w][0], windows[w][1]);
+	}
+}
+
 Test(pipeline, sum_with_ids_equals_baseline)
 {
 	build_big();
