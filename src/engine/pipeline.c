@@ -17,7 +17,7 @@
  *  - collector (1 thread): receives `cmd`, opens an epoch read section, walks hosts and
  *    charts as export_walk.c does, asking each instance's filter cache, reads a chart
  *    (mxp_chart_read) when any instance takes it, and writes one record
- *    {mask, host, chart, dim, value, t} per exported dim — mask: the instances that
+ *    {dim, mask, t, value} (32 bytes) per exported dim — mask: the instances that
  *    take it — into formatter (dim->serial % N)'s current shard, publishing it when
  *    full; so a series always goes to one formatter and its points stay in order. At
  *    the end it publishes each formatter's last shard (possibly empty) marked
@@ -73,17 +73,19 @@
 
 #define SINK_YIELD_ROUNDS 64		/* idle polls answered by sched_yield() before sleeping */
 
+/* 32 bytes: records cross from the collector's core to a formatter's, a cache line
+ * per two records. The chart and host are the dim's (dim->chart, chart->host), valid
+ * while the collector's epoch section is open. */
 struct record {
-	uint32_t mask;                  /* bit k: instance k exports it */
-	const struct mxp_host *host;
-	const struct mxp_chart *chart;
 	const struct mxp_dim *dim;
-	time_t t;
+	uint32_t mask;                  /* bit k: instance k exports it */
+	uint32_t t;                     /* seconds since the epoch (until 2106) */
 	union {
 		long long collected;    /* MXP_SOURCE_AS_COLLECTED */
 		long double stored;     /* average, sum */
 	} v;
 };
+_Static_assert(sizeof(struct record) == 32, "a record is half a cache line");
 
 struct shard {
 	unsigned n;                     /* records used */
@@ -224,15 +226,15 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 				const struct mxp_dim_reading *x = &p->reading.dims[i];
 				if (!x->exported)
 					continue;
-				struct record r = {.mask = mask, .host = h, .chart = c, .dim = x->dim};
+				struct record r = {.dim = x->dim, .mask = mask};
 				if (source == MXP_SOURCE_AS_COLLECTED) {
 					r.v.collected = x->collected;
-					r.t = x->collected_t;
+					r.t = (uint32_t)x->collected_t;
 				} else {
 					r.v.stored = x->value;
-					r.t = x->value_t;
+					r.t = (uint32_t)x->value_t;
 				}
-				int rc = emit(p, x->dim->serial % p->n, &r);
+				int rc = emit(p, p->n == 1 ? 0 : x->dim->serial % p->n, &r);
 				if (rc != 0)
 					return rc;
 			}
@@ -385,17 +387,20 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 				return -ECANCELED;
 			if (o->err != 0)
 				break;
+			const struct mxp_chart *chart = r->dim->chart;
+			const struct mxp_host *host = chart->host;
 			const struct mxp_series series = {
-				.host = r->host,
-				.chart = r->chart,
+				.host = host,
+				.chart = chart,
 				.dim = r->dim,
-				.hostname = r->host->is_localhost ? s->hostname : r->host->hostname,
+				.hostname = host->is_localhost ? s->hostname : host->hostname,
 			};
 			const struct mxp_record_template *t = templates ? template_of(p, f, k, &opt, &series) : NULL;
+			const time_t when = (time_t)r->t;
 			int rc = t != NULL ? mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected : 0,
-							      as_collected ? 0 : r->v.stored, r->t)
-				 : as_collected ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, r->t)
-						: fmt->put_stored(&o->buf, &opt, &series, r->v.stored, r->t);
+							      as_collected ? 0 : r->v.stored, when)
+				 : as_collected ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, when)
+						: fmt->put_stored(&o->buf, &opt, &series, r->v.stored, when);
 			if (rc < 0)
 				o->err = rc;
 			else
