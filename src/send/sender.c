@@ -26,6 +26,8 @@
  *   bytes are written, so a receiver that accepts and closes is not hammered).
  *   CONNECTED keeps one send in flight (a vectored sendmsg over up to MAX_IOV queued
  *   buffers of one interval) and one receive armed (answers are read and discarded).
+ *   A send that moves no byte for `timeout ms` fails the connection (the seed's
+ *   SO_SNDTIMEO): CLOSING, then a new connection that resumes at the cut line.
  *
  * Partial writes: a buffer remembers `off` (bytes written on this connection) and
  * `line_off` (the end of its last whole line written). A short send goes on from `off`.
@@ -109,6 +111,7 @@ struct inst {
 	int64_t deadline_ms;    /* CONNECTING: give up then */
 	bool timed_out;
 	int64_t retry_ms;       /* DISCONNECTED: connect again from then */
+	int64_t progress_ms;    /* CONNECTED: when the send in flight started or last moved */
 	long backoff_ms;
 	struct mxp_io_req conn_req, send_req, recv_req;
 	struct sockaddr_storage addr[MAX_ADDRS]; /* the destination's addresses, in order */
@@ -562,6 +565,7 @@ static void start_send(struct mxp_sender *s, struct inst *in)
 		pop_marks(s, in);
 		return;
 	}
+	in->progress_ms = now_ms();
 	int rc = mxp_io_send(s->io, &in->send_req, in->fd, in->iov, k);
 	if (rc != 0) {
 		for (struct entry *e = in->head; e != NULL; e = e->next)
@@ -650,6 +654,7 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 	case MXP_IO_SEND:
 		if (res > 0) {
 			in->backoff_ms = BACKOFF_MIN_MS;
+			in->progress_ms = now;
 			sent(s, in, (size_t)res);
 			start_send(s, in);
 			return;
@@ -707,8 +712,19 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 		}
 		return in->timed_out ? INT64_MAX : in->deadline_ms;
 	case CONNECTED:
+		if (in->send_req.busy && now - in->progress_ms >= in->timeout_ms) {
+			/* the seed's SO_SNDTIMEO: a receiver that takes nothing for `timeout ms`
+			 * fails the connection; the next one resumes at the cut line */
+			in->c.failures++;
+			in->dirty = true;
+			mxp_log_limited(&in->lim_send, MXP_LOG_ERROR,
+					"%s: %s took no data for %ld ms ('timeout ms'); reconnecting", in->name,
+					in->dest_text, in->timeout_ms);
+			close_conn(s, in, now);
+			return INT64_MAX;
+		}
 		start_send(s, in);
-		return INT64_MAX;
+		return in->send_req.busy ? in->progress_ms + in->timeout_ms : INT64_MAX;
 	case CLOSING:
 		return INT64_MAX;
 	}

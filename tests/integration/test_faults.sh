@@ -16,13 +16,14 @@ tmp=$(mktemp -d)
 . "$here/receivers.sh"
 trap 'receivers_stop_all; rm -rf "$tmp"' EXIT
 
-# conf FILE PORT BUFFER_ON_FAILURES: one graphite instance, every second, average (its
+# conf FILE PORT BUFFER_ON_FAILURES [TIMEOUT_MS]: one graphite instance, every second, average (its
 # points carry the window's end, so a line seen twice was sent twice; as collected
 # may rightly repeat a point collected in the second a window starts: the seed's >=).
 # Average has no data for the first ~3 windows (it steps back two collections): the
 # faults below are timed after that.
+# [TIMEOUT_MS]: `timeout ms`, default 1000 (connect, and a send that moves nothing)
 conf() {
-	printf '[exporting:global]\n    enabled = yes\n[graphite:peer]\n    enabled = yes\n    destination = 127.0.0.1:%s\n    update every = 1\n    data source = average\n    buffer on failures = %s\n    timeout ms = 1000\n' "$2" "$3" >"$1"
+	printf '[exporting:global]\n    enabled = yes\n[graphite:peer]\n    enabled = yes\n    destination = 127.0.0.1:%s\n    update every = 1\n    data source = average\n    buffer on failures = %s\n    timeout ms = %s\n' "$2" "$3" "${4:-1000}" >"$1"
 }
 
 # total WORD FILE: the number after the first WORD of mxpd's last totals line
@@ -112,7 +113,7 @@ for io in io_uring epoll; do
 	# 4. A stalled receiver (zero window) past `buffer on failures` = 2: the oldest
 	#    intervals are dropped whole and counted; released, the rest arrives once.
 	fake_peer_start "$fake_peer" stall --out "$tmp/r4" || exit 1
-	conf "$tmp/c4.conf" "$FAKE_PEER_PORT" 2
+	conf "$tmp/c4.conf" "$FAKE_PEER_PORT" 2 60000 # no send timeout in the way
 	"$mxpd" -c "$tmp/c4.conf" --synthetic 20,50,20 --count 13 --stats >"$tmp/s4" 2>"$tmp/e4" &
 	mxpd_pid=$!
 	sleep 11
@@ -129,6 +130,22 @@ for io in io_uring epoll; do
 	check "$io stall: what was written arrived, once" \
 		test "$(wc -l <"$tmp/r4")" -eq "$(total delivered "$tmp/s4")"
 	check "$io stall: no line twice" no_line_twice "$tmp/r4"
+	kill "$FAKE_PEER_PID"
+
+	# 6. A stall longer than `timeout ms` (500): the connection fails and mxpd connects
+	#    again, as the seed's SO_SNDTIMEO made it; released, the rest arrives.
+	fake_peer_start "$fake_peer" stall --out "$tmp/r6" || exit 1
+	conf "$tmp/c6.conf" "$FAKE_PEER_PORT" 30 500
+	"$mxpd" -c "$tmp/c6.conf" --synthetic 20,50,20 --count 8 --stats >"$tmp/s6" 2>"$tmp/e6" &
+	mxpd_pid=$!
+	sleep 7
+	kill -USR1 "$FAKE_PEER_PID"
+	wait "$mxpd_pid"
+	check "$io stall past timeout: mxpd exits 0" test $? -eq 0
+	check "$io stall past timeout: logged" grep -q "took no data for 500 ms ('timeout ms'); reconnecting" "$tmp/e6"
+	check "$io stall past timeout: a failure and a reconnect counted" \
+		test "$(total failures "$tmp/s6")" -ge 1 -a "$(total reconnects "$tmp/s6")" -ge 2
+	check "$io stall past timeout: accounting holds" accounting "$tmp/s6"
 	kill "$FAKE_PEER_PID"
 
 	# 5. Garbage answers: read, discarded, logged once; nothing fails, nothing lost.

@@ -176,6 +176,8 @@ static void peer_free(struct peer *p)
 /* ---- the sender under test ---- */
 
 static enum mxp_io_kind io_kind;
+static long timeout_ms = 2000;  /* `timeout ms` of the instance; tests that stall a peer on
+				 * purpose raise it, so no reconnect muddles what arrives */
 
 static struct mxp_sender *sender_to(int port, long keep, unsigned *idx)
 {
@@ -186,7 +188,7 @@ static struct mxp_sender *sender_to(int port, long keep, unsigned *idx)
 	cr_assert_not_null(s);
 	cr_assert_str_eq(mxp_sender_io_name(s), io_kind == MXP_IO_URING ? "io_uring" : "epoll");
 	struct mxp_sender_instance inst = {
-		.name = "test", .destinations = &d, .ndestinations = 1, .timeout_ms = 2000, .buffer_on_failures = keep};
+		.name = "test", .destinations = &d, .ndestinations = 1, .timeout_ms = timeout_ms, .buffer_on_failures = keep};
 	int i = mxp_sender_add(s, &inst);
 	cr_assert_geq(i, 0);
 	*idx = (unsigned)i;
@@ -409,6 +411,7 @@ static void test_stop_counts_what_is_left(void)
  * after the reset. */
 static void test_reset_resumes_at_the_line(void)
 {
+	timeout_ms = 60000;
 	struct peer p;
 	peer_start(&p, PEER_RESET_ONCE, 0);
 	p.reset_after = 100000 + 37;
@@ -497,6 +500,7 @@ static void test_garbage_answers(void)
 
 static void test_stalled_receiver(void)
 {
+	timeout_ms = 60000;
 	struct peer p;
 	peer_start(&p, PEER_STALL, 0);
 	unsigned i;
@@ -563,10 +567,41 @@ static void test_next_destination_and_address(void)
 	peer_free(&p);
 }
 
+/* The seed's SO_SNDTIMEO: a receiver that takes nothing for `timeout ms` (300 here)
+ * fails the connection and mxp connects again; once it reads, what was queued arrives
+ * and the accounting holds. */
+static void test_stall_past_timeout_reconnects(void)
+{
+	timeout_ms = 300;
+	struct peer p;
+	peer_start(&p, PEER_STALL, 0);
+	unsigned i;
+	struct mxp_sender *s = sender_to(p.port, 10, &i);
+	for (int iv = 1; iv <= 4; iv++)
+		put_interval(s, i, iv, 10000, 100);
+	struct mxp_send_counters c;
+	for (int k = 0; k < 5000; k++) {
+		c = counters(s, i);
+		if (c.failures >= 1 && c.reconnects >= 2)
+			break;
+		usleep(1000);
+	}
+	cr_assert_geq(c.failures, 1, "a stalled send fails after timeout ms");
+	cr_assert_geq(c.reconnects, 2, "and mxp connects again");
+	__atomic_store_n(&p.release, 1, __ATOMIC_RELEASE);
+	c = wait_settled(s, i, 40000);
+	cr_assert_eq(c.delivered + c.lost, 40000);
+	mxp_sender_stop(s, 2000);
+	peer_stop(&p);
+	mxp_sender_free(s);
+	peer_free(&p);
+}
+
 static void with_io(enum mxp_io_kind k, void (*fn)(void))
 {
 	signal(SIGPIPE, SIG_IGN);
 	io_kind = k;
+	timeout_ms = 2000;
 	fn();
 }
 
@@ -582,3 +617,4 @@ BOTH(reset_resumes_at_the_line)
 BOTH(garbage_answers)
 BOTH(stalled_receiver)
 BOTH(next_destination_and_address)
+BOTH(stall_past_timeout_reconnects)
