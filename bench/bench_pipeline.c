@@ -24,8 +24,9 @@
  *    thread's.
  *  - bytes per series: RSS with the exporter started and its exports done, minus RSS
  *    before it started, over the series.
- *  - the p99 of mxp_chart_done() as the writers see it, during mxp's exports and during
- *    the baseline's. The writers' charts (those of the first hosts) are moved past the
+ *  - the p99 of mxp_chart_done() as the writers see it, during mxp's exports, during
+ *    the baseline's, and with nothing exporting for as long as mxp's export took (the
+ *    reference: "added" latency is mxp's p99 less this one). The writers' charts (those of the first hosts) are moved past the
  *    history before the first export, so they are in no window: every window has the
  *    same metrics for both exporters. mxp_chart_done() takes no lock either exporter takes (the baseline
  *    read-locks the store's structure lock, which only adding or removing objects
@@ -237,7 +238,9 @@ static int connect_blocking(int port)
 
 /* ---- writers: the agent's collection threads, timing mxp_chart_done() ---- */
 
-enum phase { PHASE_IDLE, PHASE_MXP, PHASE_BASELINE };
+/* QUIET: the writers alone, as long as mxp's export took: the reference p99 that
+ * "added latency" is measured against */
+enum phase { PHASE_IDLE, PHASE_MXP, PHASE_BASELINE, PHASE_QUIET };
 
 struct wchart {
 	struct mxp_chart *chart;
@@ -255,7 +258,7 @@ struct writer {
 	uint64_t rnd;
 	_Atomic unsigned ack;      /* the generation it saw while idle */
 	_Atomic long tid_os;       /* the kernel's id of the thread */
-	struct hist h[3];          /* per phase; written only while the phase is on */
+	struct hist h[4];          /* per phase; written only while the phase is on */
 };
 
 static _Atomic int g_phase = PHASE_IDLE;
@@ -501,7 +504,7 @@ static int writers_setup(struct mxp_store *store, const struct options *o, struc
 struct result {
 	unsigned formatters;
 	const char *io;
-	double ns_mxp, ns_base, ratio, cycle_ms, base_cycle_ms, bytes_per_series, p99, base_p99;
+	double ns_mxp, ns_base, ratio, cycle_ms, base_cycle_ms, bytes_per_series, p99, base_p99, quiet_p99;
 	double bytes_per_metric;
 	long metrics, base_metrics;
 	bool ok;
@@ -574,6 +577,7 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 {
 	const struct options *o = &b->o;
 	double ns_m[MAX_RUNS], ns_b[MAX_RUNS], cyc_m[MAX_RUNS], cyc_b[MAX_RUNS], p99_m[MAX_RUNS], p99_b[MAX_RUNS];
+	double p99_q[MAX_RUNS];
 	double bpm[MAX_RUNS];
 	*res = (struct result){.formatters = formatters, .io = io == MXP_EXPORTER_IO_URING ? "io_uring" : "epoll"};
 
@@ -644,6 +648,15 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 		p99_b[r] = writers_p99(b->w, o->writers, PHASE_BASELINE, &samples_b);
 		if (rc != 0)
 			break;
+
+		/* the writers alone, as long as mxp's export took: the reference */
+		uint64_t samples_q;
+		writers_phase(b->w, o->writers, PHASE_QUIET);
+		int64_t quiet_ns = t1 - t0;
+		struct timespec qs = {.tv_sec = quiet_ns / 1000000000, .tv_nsec = quiet_ns % 1000000000};
+		nanosleep(&qs, NULL);
+		writers_phase(b->w, o->writers, PHASE_IDLE);
+		p99_q[r] = writers_p99(b->w, o->writers, PHASE_QUIET, &samples_q);
 		ns_b[r] = bcpu / (double)bn;
 		cyc_b[r] = bwall;
 		res->base_metrics = bn;
@@ -667,6 +680,7 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 	res->base_cycle_ms = median(cyc_b, R);
 	res->p99 = median(p99_m, R);
 	res->base_p99 = median(p99_b, R);
+	res->quiet_p99 = median(p99_q, R);
 	res->bytes_per_metric = median(bpm, R);
 	res->bytes_per_series = (double)(rss1 - rss0) * 1024.0 / (double)b->series;
 	res->ok = true;
@@ -709,9 +723,10 @@ static int write_json(const char *path, size_t series, const struct result *r, i
 		fprintf(f, "%s  {\"series\": %zu, \"formatters\": %u, \"io\": \"%s\", \"mxp_ns_per_metric\": %.1f, "
 			   "\"baseline_ns_per_metric\": %.1f, \"ratio\": %.3f, \"cycle_ms\": %.2f, "
 			   "\"baseline_cycle_ms\": %.2f, \"bytes_per_series\": %.1f, \"writer_p99_ns\": %.0f, "
-			   "\"baseline_writer_p99_ns\": %.0f}",
+			   "\"baseline_writer_p99_ns\": %.0f, \"quiet_writer_p99_ns\": %.0f, \"writer_added_p99_ns\": %.0f}",
 			first ? "" : ",\n", series, r[i].formatters, r[i].io, r[i].ns_mxp, r[i].ns_base, r[i].ratio,
-			r[i].cycle_ms, r[i].base_cycle_ms, r[i].bytes_per_series, r[i].p99, r[i].base_p99);
+			r[i].cycle_ms, r[i].base_cycle_ms, r[i].bytes_per_series, r[i].p99, r[i].base_p99, r[i].quiet_p99,
+			r[i].p99 - r[i].quiet_p99);
 		first = 0;
 	}
 	fprintf(f, "\n]\n");
@@ -890,20 +905,21 @@ int main(int argc, char **argv)
 		for (size_t ii = 0; ii < 2; ii++)
 			failed |= run_config(&b, fmts[fi], ios[ii], &res[nres++]) != 0;
 
-	printf("%9s %4s %-8s %11s %11s %6s %9s %9s %8s %9s %9s %9s\n", "series", "fmt", "io", "mxp ns/m",
-	       "base ns/m", "ratio", "mxp ms", "base ms", "B/series", "wr p99", "base p99", "B/metric");
+	printf("%9s %4s %-8s %11s %11s %6s %9s %9s %8s %9s %9s %9s %9s\n", "series", "fmt", "io", "mxp ns/m",
+	       "base ns/m", "ratio", "mxp ms", "base ms", "B/series", "wr p99", "base p99", "quiet p99", "B/metric");
 	for (int i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
 		if (!r->ok) {
 			printf("%9zu %4u %-8s   (failed or skipped)\n", b.series, r->formatters, r->io);
 			continue;
 		}
-		printf("%9zu %4u %-8s %11.1f %11.1f %5.2fx %9.1f %9.1f %8.1f %9.0f %9.0f %9.1f\n", b.series,
+		printf("%9zu %4u %-8s %11.1f %11.1f %5.2fx %9.1f %9.1f %8.1f %9.0f %9.0f %9.0f %9.1f\n", b.series,
 		       r->formatters, r->io, r->ns_mxp, r->ns_base, r->ratio, r->cycle_ms, r->base_cycle_ms,
-		       r->bytes_per_series, r->p99, r->base_p99, r->bytes_per_metric);
+		       r->bytes_per_series, r->p99, r->base_p99, r->quiet_p99, r->bytes_per_metric);
 	}
 	printf("  metrics per window (last run): mxp %ld, baseline %ld; ratio = baseline ns / mxp ns;\n"
-	       "  wr p99 / base p99: mxp_chart_done() p99 in ns while mxp / the baseline exported\n",
+	       "  wr p99 / base p99 / quiet p99: mxp_chart_done() p99 in ns while mxp / the baseline\n"
+	       "  exported / nothing exported (as long as mxp's export took); added = wr - quiet\n",
 	       res[0].metrics, res[0].base_metrics);
 
 	if (write_json(o->json, b.series, res, nres) != 0) {
