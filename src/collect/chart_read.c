@@ -34,13 +34,7 @@ struct ring_window {
 static void ring_window_init(struct ring_window *w, const struct mxp_chart *c, time_t after, time_t before)
 {
 	time_t U = c->update_every;
-	after -= 2 * U;
-	before -= 2 * U;
-	after -= after % U;
-	before -= before % U;
-	before -= U;
-	if (after > before)
-		after = before;
+	mxp_stored_window(U, &after, &before);
 	w->U = U;
 	w->after = after;
 	w->before = before;

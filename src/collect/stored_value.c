@@ -24,15 +24,9 @@ long double mxp_stored_value(const struct mxp_query_ops *ops, void *db, const st
 {
 	time_t U = update_every;
 
-	/* step back two collections, so every dimension of the chart is complete */
-	after -= 2 * U;
-	before -= 2 * U;
-	after -= after % U;
-	before -= before % U;
-	/* the newest point is left for the next window */
-	before -= U;
-	if (after > before)
-		after = before;
+	/* step back two collections, so every dimension of the chart is complete; the
+	 * newest point is left for the next window */
+	mxp_stored_window(U, &after, &before);
 
 	time_t first = ops->oldest_time(db, dim);
 	time_t last = ops->latest_time(db, dim);
