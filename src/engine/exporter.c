@@ -368,7 +368,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		};
 		if (in->set.format == NULL) {
 			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb and json "
-					       "over TCP are); disable the instance or change its type",
+					       "over TCP and UDP are); disable the instance or change its type",
 				ic->file, ic->line, ic->name, ic->type);
 			err = EINVAL;
 			goto fail;
@@ -383,7 +383,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		int idx = mxp_sender_add(e->sender, &si);
 		if (idx < 0) {
 			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] cannot send to its destination: %s", ic->file, ic->line,
-				ic->name, idx == -EINVAL ? "udp is not supported yet (tcp and unix are)" : strerror(-idx));
+				ic->name, strerror(-idx));
 			err = -idx;
 			goto fail;
 		}

@@ -29,6 +29,11 @@
  *   A send that moves no byte for `timeout ms` fails the connection (the seed's
  *   SO_SNDTIMEO): CLOSING, then a new connection that resumes at the cut line.
  *
+ * udp destinations: the same machine on a datagram socket; a send is one datagram of
+ * whole lines from the head buffer (at most DATAGRAM_BYTES, or one longer line), which
+ * the kernel takes whole or not at all, so nothing is ever cut. As with the seed, a
+ * datagram sent counts as delivered.
+ *
  * Partial writes: a buffer remembers `off` (bytes written on this connection) and
  * `line_off` (the end of its last whole line written). A short send goes on from `off`.
  * When the connection breaks, the head buffer goes back to `line_off`: the next
@@ -70,6 +75,8 @@
 #define FREE_ENTRIES_KEPT 64u   /* emptied queue entries kept (with their buffers) */
 #define MAX_EVENTS 64u
 #define MAX_ADDRS 8u            /* addresses of one destination tried, in getaddrinfo's order */
+#define DATAGRAM_BYTES 1400u    /* udp: whole lines per datagram, at most this much (one
+				 * Ethernet frame: no IP fragments), or one longer line alone */
 #define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 
 struct handoff {                /* a channel object */
@@ -117,6 +124,7 @@ struct inst {
 	struct sockaddr_storage addr[MAX_ADDRS]; /* the destination's addresses, in order */
 	socklen_t addrlen[MAX_ADDRS];
 	unsigned naddrs, addr_i;        /* resolved; the next one to try */
+	bool dgram;                     /* the destination tried or connected is udp */
 	struct iovec iov[MAX_IOV];
 	char rbuf[RECV_BYTES];
 	char dest_text[400];
@@ -397,7 +405,10 @@ static int resolve(struct inst *in)
 		in->naddrs = 1;
 		return 0;
 	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP};
+	bool udp = d->proto == MXP_DEST_UDP;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM,
+				 .ai_protocol = udp ? IPPROTO_UDP : IPPROTO_TCP};
 	struct addrinfo *res = NULL;
 	char host[MXP_DEST_HOST_MAX + MXP_DEST_IFACE_MAX + 1];
 	if (d->iface[0] != '\0')
@@ -456,7 +467,9 @@ static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
 		unsigned a = in->addr_i++;
 		in->c.reconnects++;
 		in->dirty = true;
-		int fd = socket(in->addr[a].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		in->dgram = in->dest[in->dest_i].proto == MXP_DEST_UDP;
+		int fd = socket(in->addr[a].ss_family, (in->dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				0);
 		if (fd < 0) {
 			mxp_log_limited(&in->lim_conn, MXP_LOG_ERROR, "%s: cannot create a socket for %s: %s", in->name,
 					in->dest_text, strerror(errno));
@@ -545,7 +558,28 @@ static void start_send(struct mxp_sender *s, struct inst *in)
 		return;
 	pop_marks(s, in);
 	unsigned k = 0;
-	for (struct entry *e = in->head; e != NULL && !e->end && k < MAX_IOV; e = e->next) {
+	if (in->dgram) {
+		/* udp: one datagram of whole lines from the head buffer (a datagram is sent
+		 * whole or not at all, so `off` stays on a line) */
+		struct entry *e = in->head;
+		while (e != NULL && !e->end && e->buf.len == e->off)
+			e = e->next;
+		if (e != NULL && !e->end) {
+			size_t left = e->buf.len - e->off, n = left;
+			const char *p = e->buf.data + e->off;
+			if (n > DATAGRAM_BYTES) {
+				const char *nl = memrchr(p, '\n', DATAGRAM_BYTES);
+				if (nl == NULL)
+					nl = memchr(p, '\n', left); /* one line longer than a datagram */
+				n = nl != NULL ? (size_t)(nl + 1 - p) : left;
+			}
+			in->iov[0].iov_base = (char *)p;
+			in->iov[0].iov_len = n;
+			e->inflight = true;
+			k = 1;
+		}
+	}
+	for (struct entry *e = in->head; !in->dgram && e != NULL && !e->end && k < MAX_IOV; e = e->next) {
 		if (e->buf.len == e->off)
 			continue;       /* an empty put: completed below with the rest */
 		in->iov[k].iov_base = e->buf.data + e->off;
@@ -881,9 +915,7 @@ int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
 {
 	if (s->started || def->ndestinations == 0 || def->destinations == NULL)
 		return -EINVAL;
-	for (size_t k = 0; k < def->ndestinations; k++)
-		if (def->destinations[k].proto == MXP_DEST_UDP)
-			return -EINVAL;
+
 	struct inst **grown = realloc(s->inst, (s->n + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return -ENOMEM;

@@ -41,7 +41,8 @@ struct mxp_sender_instance {
 struct mxp_sender *mxp_sender_new(enum mxp_io_kind io);
 
 /* Adds an instance before start; returns its index (0, 1, ...) or -errno: -EINVAL
- * (no destination, a udp destination: not supported yet), -ENOMEM. */
+ * (no destination), -ENOMEM. Destinations may be tcp, unix (stream) or udp: over udp
+ * the lines go in datagrams of whole lines, at most 1400 bytes each. */
 int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *inst);
 
 /* Starts the sender thread. 0 or -errno. */

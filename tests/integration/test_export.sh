@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The engine against REAL receivers (../shared/RECEIVERS.md): export_known exports a
-# store of known values, once, through six instances at once (one config, one
-# exporter, one sender; the four averages share one walk) and writes what each had to
+# store of known values, once, through seven instances at once (one config, one
+# exporter, one sender; the five averages share one walk) and writes what each had to
 # send (the seed-like baseline's lines for the same window: the oracle). This script reads every receiver back and
 # compares values and timestamps exactly:
-#   - VictoriaMetrics: graphite average and sum, opentsdb telnet as collected and average;
+#   - VictoriaMetrics: graphite average and sum, opentsdb telnet as collected and average,
+#     graphite average over udp;
 #   - carbon-cache: graphite average with host tags as graphite tags (whisper-fetch);
 #   - json lines to a TCP listener (fake_peer sink: a plain listener that keeps what it
 #     reads), every line parsed back by Python's json module.
@@ -129,19 +130,24 @@ for io in io_uring epoll; do
     destination = 127.0.0.1:$FAKE_PEER_PORT
     data source = average
     prefix = js$p
+[graphite:vm_udp]
+    enabled = yes
+    destination = udp:127.0.0.1:$VM_GRAPHITE
+    data source = average
+    prefix = gu$p
 EOF
 	MXP_IO=$io "$export_known" "$out/exporting.conf" "$out" >"$out/result" 2>"$out/log"
 	rc=$?
 	check "$io: export_known delivered every instance's records" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || { cat "$out/result" "$out/log"; }
 	check "$io: the sender ran on $io" grep -q "io $io\$" "$out/result"
-	check "$io: six instances at once" test "$(wc -l <"$out/result")" -eq 6
-	check "$io: 8 records each (2 hosts x 4 series)" bash -c "[ \$(cat '$out'/*.expected | wc -l) -eq 48 ]"
-	check "$io: graphite and opentsdb averages share one walk (with carbon and json)" \
-		grep -q "\[opentsdb:vm_avg_tsdb\] exporting average as opentsdb every 10 s (walk 1 of 3, shared by 4;" "$out/log"
+	check "$io: seven instances at once" test "$(wc -l <"$out/result")" -eq 7
+	check "$io: 8 records each (2 hosts x 4 series)" bash -c "[ \$(cat '$out'/*.expected | wc -l) -eq 56 ]"
+	check "$io: graphite and opentsdb averages share one walk (with carbon, json and udp)" \
+		grep -q "\[opentsdb:vm_avg_tsdb\] exporting average as opentsdb every 10 s (walk 1 of 3, shared by 5;" "$out/log"
 
 	# VictoriaMetrics: the three data sources
-	for i in 0 1 2 3; do
+	for i in 0 1 2 3 6; do
 		name=$(cat "$out/$i.name")
 		case $name in opentsdb:*) kind=opentsdb ;; *) kind=graphite ;; esac
 		prefix=$(awk '{ print ($1 == "put") ? $2 : $1 }' "$out/$i.expected" | head -1 | cut -d. -f1)

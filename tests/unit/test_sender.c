@@ -597,6 +597,84 @@ static void test_stall_past_timeout_reconnects(void)
 	peer_free(&p);
 }
 
+/* udp: a socket of the test receives the datagrams; each holds whole lines and at most
+ * 1400 bytes, and together, in order, they are the stream. */
+struct udp_peer {
+	int fd;
+	int quit;
+	pthread_t thread;
+	char *got;
+	size_t len, cap;
+	unsigned datagrams, bad;        /* bad: over 1400 bytes, or not ending in a line */
+};
+
+static void *udp_main(void *arg)
+{
+	struct udp_peer *u = arg;
+	char buf[65536];
+	struct timeval rt = {0, 20000};
+	setsockopt(u->fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof(rt));
+	while (!__atomic_load_n(&u->quit, __ATOMIC_ACQUIRE)) {
+		ssize_t r = recv(u->fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			continue;
+		if (r > 1400 || buf[r - 1] != '\n')
+			u->bad++;
+		u->datagrams++;
+		if (u->len + (size_t)r > u->cap) {
+			u->cap = (u->len + (size_t)r) * 2;
+			u->got = realloc(u->got, u->cap);
+		}
+		memcpy(u->got + u->len, buf, (size_t)r);
+		u->len += (size_t)r;
+	}
+	return NULL;
+}
+
+static void test_udp_datagrams_of_whole_lines(void)
+{
+	struct udp_peer u = {0};
+	u.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int big = 4 << 20;
+	setsockopt(u.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	cr_assert_eq(bind(u.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(u.fd, (struct sockaddr *)&a, &al);
+	cr_assert_eq(pthread_create(&u.thread, NULL, udp_main, &u), 0);
+
+	struct mxp_destination d = {.proto = MXP_DEST_UDP};
+	strcpy(d.host, "127.0.0.1");
+	snprintf(d.port, sizeof(d.port), "%d", ntohs(a.sin_port));
+	struct mxp_sender *s = mxp_sender_new(io_kind);
+	cr_assert_not_null(s);
+	struct mxp_sender_instance inst = {
+		.name = "udp", .destinations = &d, .ndestinations = 1, .timeout_ms = 2000, .buffer_on_failures = 5};
+	cr_assert_eq(mxp_sender_add(s, &inst), 0);
+	cr_assert_eq(mxp_sender_start(s), 0);
+	for (int iv = 1; iv <= 3; iv++)
+		put_interval(s, 0, iv, 200, 10);
+	struct mxp_send_counters c = wait_settled(s, 0, 600);
+	cr_assert_eq(c.delivered, 600);
+	cr_assert_eq(c.writes, 3);
+	size_t wlen;
+	char *want = expected(1, 3, 200, 10, &wlen);
+	cr_assert_eq(c.bytes_sent, wlen);
+	for (int k = 0; k < 1000 && u.len < wlen; k++)
+		usleep(1000);
+	mxp_sender_stop(s, 1000);
+	__atomic_store_n(&u.quit, 1, __ATOMIC_RELEASE);
+	pthread_join(u.thread, NULL);
+	close(u.fd);
+	cr_assert_eq(u.len, wlen, "got %zu of %zu bytes in %u datagrams", u.len, wlen, u.datagrams);
+	cr_assert(memcmp(u.got, want, wlen) == 0, "the datagrams are the stream, in order");
+	cr_assert_eq(u.bad, 0, "every datagram is whole lines, at most 1400 bytes");
+	cr_assert_gt(u.datagrams, wlen / 1400, "%u datagrams for %zu bytes", u.datagrams, wlen);
+	free(want);
+	free(u.got);
+	mxp_sender_free(s);
+}
+
 static void with_io(enum mxp_io_kind k, void (*fn)(void))
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -618,3 +696,4 @@ BOTH(garbage_answers)
 BOTH(stalled_receiver)
 BOTH(next_destination_and_address)
 BOTH(stall_past_timeout_reconnects)
+BOTH(udp_datagrams_of_whole_lines)
