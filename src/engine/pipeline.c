@@ -133,7 +133,7 @@ struct formatter {
 	struct outbuf *o[MXP_PIPELINE_MAX_INSTANCES]; /* formatter only: being filled, or NULL */
 	long win_records[MXP_PIPELINE_MAX_INSTANCES]; /* of the pieces handed on this window */
 	int win_err;
-	uint64_t templates_rendered;    /* this formatter's, read after join */
+	uint64_t templates_rendered;    /* this formatter's; the owner learns it through the ack */
 };
 
 struct mxp_pipeline {

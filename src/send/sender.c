@@ -1,5 +1,6 @@
-/* sender.c — one thread, every connection: per instance a queue of formatted bytes, a
- * connection state machine, and the counters (send_counters.h).
+/* sender.c — one thread, every connection: per instance a queue of formatted bytes
+ * (send_queue.c: the entries, the line-by-line accounting, the drop rule), a connection
+ * state machine (here), and the counters (send_counters.h) published from the queue's.
  *
  * Hand-over (producer -> sender), one mxp_channel per instance:
  *   producer: the instance's pipeline sink (mxp_sender_put / _end_interval). It swaps
@@ -64,6 +65,7 @@
 #include "engine/log.h"
 #include "engine/thread_cpu.h"
 #include "ring/channel.h"
+#include "send/send_queue.h"
 #include "send/sender.h"
 
 #define HANDOFF_OBJECTS 16u     /* buffers in flight from one producer to the sender */
@@ -72,7 +74,6 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
-#define FREE_ENTRIES_KEPT 64u   /* emptied queue entries kept (with their buffers) */
 #define MAX_EVENTS 64u
 #define MAX_ADDRS 8u            /* addresses of one destination tried, in getaddrinfo's order */
 #define DATAGRAM_BYTES 1400u    /* udp: whole lines per datagram, at most this much (one
@@ -83,17 +84,6 @@ struct handoff {                /* a channel object */
 	struct mxp_buf buf;
 	long records;
 	bool end;
-};
-
-struct entry {                  /* the sender's queue: bytes of one put, or an interval mark */
-	struct entry *next;
-	struct mxp_buf buf;
-	long records;           /* lines in buf */
-	long done;              /* lines completely written (counted delivered) */
-	size_t off;             /* bytes written on the current connection */
-	size_t line_off;        /* bytes of the whole lines written */
-	bool end;               /* an interval mark (buf empty) */
-	bool inflight;          /* in the send in flight */
 };
 
 enum conn_state { DISCONNECTED, CONNECTING, CONNECTED, CLOSING };
@@ -109,8 +99,7 @@ struct inst {
 	long keep;              /* buffer on failures */
 
 	/* sender thread only */
-	struct entry *head, *tail;
-	unsigned marks;         /* interval marks queued */
+	struct mxp_send_queue q;        /* the bytes, and the counters (send_queue.h) */
 	enum conn_state state;
 	int fd;
 	size_t dest_i;          /* the destination tried or connected */
@@ -129,8 +118,6 @@ struct inst {
 	char rbuf[RECV_BYTES];
 	char dest_text[400];
 	struct mxp_log_limit lim_conn, lim_send, lim_recv, lim_drop;
-	struct mxp_send_counters c;
-	bool dirty;
 
 	/* the producer's: what it handed over (ck_pr stores; any thread reads) */
 	uint64_t handed_records, handed_marks;
@@ -147,8 +134,7 @@ struct mxp_sender {
 	unsigned n;
 	pthread_t thread;
 	bool started, stopped;
-	struct entry *free_entries;
-	unsigned nfree;
+	struct mxp_send_pool pool;      /* emptied queue entries, for every instance */
 
 	struct mxp_thread_cpu cpu; /* the sender thread's, sampled every CPU_SAMPLE_MS */
 	int stop;               /* ck_pr: producers' waits end; the sender drains */
@@ -169,13 +155,13 @@ static int64_t now_ms(void)
 
 static void publish_counters(struct inst *in)
 {
-	const uint64_t *src = (const uint64_t *)&in->c;
+	const uint64_t *src = (const uint64_t *)&in->q.c;
 	uint64_t *dst = (uint64_t *)&in->pub;
 	ck_sequence_write_begin(&in->seq);
 	for (size_t k = 0; k < NCOUNTERS; k++)
 		ck_pr_store_64(&dst[k], src[k]);
 	ck_sequence_write_end(&in->seq);
-	in->dirty = false;
+	in->q.dirty = false;
 }
 
 void mxp_sender_counters(struct mxp_sender *s, unsigned i, struct mxp_send_counters *out)
@@ -208,177 +194,32 @@ void mxp_sender_count_late(struct mxp_sender *s, unsigned i, unsigned n)
 	ck_pr_add_64(&s->inst[i]->late, n);
 }
 
-/* ---- the queue ---- */
-
-static struct entry *entry_get(struct mxp_sender *s)
-{
-	struct entry *e = s->free_entries;
-	if (e != NULL) {
-		s->free_entries = e->next;
-		s->nfree--;
-	} else {
-		e = calloc(1, sizeof(*e));
-		if (e == NULL)
-			return NULL;
-	}
-	struct mxp_buf keep = e->buf;
-	memset(e, 0, sizeof(*e));
-	e->buf = keep;
-	e->buf.len = 0;
-	return e;
-}
-
-static void entry_put(struct mxp_sender *s, struct entry *e)
-{
-	if (s->nfree >= FREE_ENTRIES_KEPT) {
-		mxp_buf_free(&e->buf);
-		free(e);
-		return;
-	}
-	e->next = s->free_entries;
-	s->free_entries = e;
-	s->nfree++;
-}
-
-static void queue_append(struct inst *in, struct entry *e)
-{
-	e->next = NULL;
-	if (in->tail != NULL)
-		in->tail->next = e;
-	else
-		in->head = e;
-	in->tail = e;
-	if (e->end)
-		in->marks++;
-}
-
-static void queue_pop(struct mxp_sender *s, struct inst *in)
-{
-	struct entry *e = in->head;
-	in->head = e->next;
-	if (in->head == NULL)
-		in->tail = NULL;
-	if (e->end)
-		in->marks--;
-	entry_put(s, e);
-}
-
-static bool queue_has_data(const struct inst *in)
-{
-	return in->head != NULL;
-}
+/* ---- the queue (send_queue.c) ---- */
 
 /* Takes what the producer handed over. */
 static void drain_channel(struct mxp_sender *s, struct inst *in)
 {
 	struct handoff *h;
 	while ((h = mxp_channel_receive_spsc(&in->ch)) != NULL) {
-		struct entry *e = entry_get(s);
-		if (e == NULL) {
+		if (mxp_send_queue_take(&in->q, &s->pool, &h->buf, h->records, h->end) != 0) {
 			/* out of memory: leave it in the channel, try again next round */
 			mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR, "%s: out of memory queueing output", in->name);
 			return;
 		}
-		if (h->end) {
-			e->end = true;
-			in->c.intervals++;
-		} else {
-			struct mxp_buf t = e->buf;
-			e->buf = h->buf;
-			h->buf = t;
-			h->buf.len = 0;
-			e->records = h->records;
-			in->c.produced += (uint64_t)h->records;
-			in->c.buffered += (uint64_t)h->records;
-			in->c.bytes_produced += e->buf.len;
-			in->c.bytes_buffered += e->buf.len;
-		}
 		mxp_channel_release_spsc(&in->ch, h);
-		queue_append(in, e);
-		in->dirty = true;
 	}
 }
 
-/* Counts entry e's remaining lines and bytes as lost. */
-static void count_lost(struct inst *in, const struct entry *e, bool shutdown)
-{
-	uint64_t lines = (uint64_t)(e->records - e->done);
-	uint64_t bytes = e->buf.len - e->off;
-	in->c.lost += lines;
-	if (shutdown)
-		in->c.lost_shutdown += lines;
-	else
-		in->c.lost_buffer_full += lines;
-	in->c.buffered -= lines;
-	in->c.bytes_lost += bytes;
-	in->c.bytes_buffered -= bytes;
-}
-
-/* Past `buffer on failures` intervals queued, drops the oldest interval that is
- * complete (its mark is queued) and not on the wire (no entry in flight, none cut in
- * the middle of a line on a live connection). */
+/* `buffer on failures`: drops and logs what the queue says is past it. */
 static void enforce_keep(struct mxp_sender *s, struct inst *in)
 {
-	for (;;) {
-		unsigned intervals = in->marks + (in->tail != NULL && !in->tail->end ? 1u : 0u);
-		if (intervals <= (unsigned)in->keep)
-			return;
-
-		/* find the first complete interval that may go; prev: the entry before it */
-		struct entry *prev = NULL, *e = in->head, *start_prev = NULL;
-		bool found = false;
-		while (e != NULL) {
-			struct entry *first_prev = prev;
-			bool touched = false;
-			struct entry *x = e;
-			while (x != NULL && !x->end) {
-				if (x->inflight || (in->state != DISCONNECTED && x->off != x->line_off))
-					touched = true;
-				x = x->next;
-			}
-			if (x == NULL)
-				break;          /* the open interval: never dropped */
-			if (!touched) {
-				start_prev = first_prev;
-				found = true;
-				break;
-			}
-			prev = x;
-			e = x->next;
-		}
-		if (!found)
-			return;
-
-		/* unlink from after start_prev up to and including the mark */
-		struct entry *cur = start_prev ? start_prev->next : in->head;
-		uint64_t lines = 0, bytes = 0;
-		for (;;) {
-			struct entry *next = cur->next;
-			bool mark = cur->end;
-			lines += (uint64_t)(cur->records - cur->done);
-			bytes += cur->buf.len - cur->off;
-			count_lost(in, cur, false);
-			if (start_prev)
-				start_prev->next = next;
-			else
-				in->head = next;
-			if (in->tail == cur)
-				in->tail = start_prev;
-			if (mark)
-				in->marks--;
-			entry_put(s, cur);
-			cur = next;
-			if (mark)
-				break;
-		}
-		in->c.discards++;
-		in->dirty = true;
+	uint64_t lines, bytes;
+	while (mxp_send_queue_trim(&in->q, &s->pool, in->keep, in->state != DISCONNECTED, &lines, &bytes))
 		mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR,
 				"%s: dropped the oldest interval (%llu metrics, %llu bytes): more than "
 				"'buffer on failures' = %ld intervals waiting for %s",
 				in->name, (unsigned long long)lines, (unsigned long long)bytes, in->keep,
 				in->dest_text[0] ? in->dest_text : "a connection");
-	}
 }
 
 /* ---- the connection ---- */
@@ -435,8 +276,8 @@ static int resolve(struct inst *in)
 
 static void round_failed(struct inst *in, int64_t now)
 {
-	in->c.failures++;
-	in->dirty = true;
+	in->q.c.failures++;
+	in->q.dirty = true;
 	in->state = DISCONNECTED;
 	in->tried = 0;
 	in->naddrs = in->addr_i = 0;
@@ -465,8 +306,8 @@ static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
 				continue;
 		}
 		unsigned a = in->addr_i++;
-		in->c.reconnects++;
-		in->dirty = true;
+		in->q.c.reconnects++;
+		in->q.dirty = true;
 		in->dgram = in->dest[in->dest_i].proto == MXP_DEST_UDP;
 		int fd = socket(in->addr[a].ss_family, (in->dgram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
 				0);
@@ -491,28 +332,13 @@ static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
 	round_failed(in, now);
 }
 
-/* Puts the head entry back to its last whole line (the connection is gone). */
-static void rewind_head(struct inst *in)
-{
-	struct entry *e = in->head;
-	if (e == NULL || e->off == e->line_off)
-		return;
-	size_t cut = e->off - e->line_off;
-	in->c.bytes_sent -= cut;
-	in->c.bytes_buffered += cut;
-	e->off = e->line_off;
-	in->dirty = true;
-}
-
 static void finish_close(struct inst *in, int64_t now)
 {
 	if (in->conn_req.busy || in->send_req.busy || in->recv_req.busy)
 		return;
 	close(in->fd);
 	in->fd = -1;
-	rewind_head(in);
-	for (struct entry *e = in->head; e != NULL; e = e->next)
-		e->inflight = false;
+	mxp_send_queue_rewind(&in->q); /* the next connection starts at the cut line */
 	in->state = DISCONNECTED;
 	in->tried = 0;
 	in->naddrs = in->addr_i = 0;
@@ -541,114 +367,21 @@ static void arm_recv(struct mxp_sender *s, struct inst *in)
 		mxp_log_limited(&in->lim_recv, MXP_LOG_ERROR, "%s: cannot arm a receive: %s", in->name, strerror(-rc));
 }
 
-/* Pops interval marks at the head (each one: an interval completely written). */
-static void pop_marks(struct mxp_sender *s, struct inst *in)
-{
-	while (in->head != NULL && in->head->end) {
-		in->c.writes++;
-		in->dirty = true;
-		queue_pop(s, in);
-	}
-}
-
-/* Starts a vectored send of the head interval's queued bytes, if none is in flight. */
+/* Starts the next send of the head interval's queued bytes, if none is in flight: a
+ * vectored sendmsg of up to MAX_IOV buffers, or one datagram of whole lines. */
 static void start_send(struct mxp_sender *s, struct inst *in)
 {
 	if (in->state != CONNECTED || in->send_req.busy)
 		return;
-	pop_marks(s, in);
-	unsigned k = 0;
-	if (in->dgram) {
-		/* udp: one datagram of whole lines from the head buffer (a datagram is sent
-		 * whole or not at all, so `off` stays on a line) */
-		struct entry *e = in->head;
-		while (e != NULL && !e->end && e->buf.len == e->off)
-			e = e->next;
-		if (e != NULL && !e->end) {
-			size_t left = e->buf.len - e->off, n = left;
-			const char *p = e->buf.data + e->off;
-			if (n > DATAGRAM_BYTES) {
-				const char *nl = memrchr(p, '\n', DATAGRAM_BYTES);
-				if (nl == NULL)
-					nl = memchr(p, '\n', left); /* one line longer than a datagram */
-				n = nl != NULL ? (size_t)(nl + 1 - p) : left;
-			}
-			in->iov[0].iov_base = (char *)p;
-			in->iov[0].iov_len = n;
-			e->inflight = true;
-			k = 1;
-		}
-	}
-	for (struct entry *e = in->head; !in->dgram && e != NULL && !e->end && k < MAX_IOV; e = e->next) {
-		if (e->buf.len == e->off)
-			continue;       /* an empty put: completed below with the rest */
-		in->iov[k].iov_base = e->buf.data + e->off;
-		in->iov[k].iov_len = e->buf.len - e->off;
-		e->inflight = true;
-		k++;
-	}
-	if (k == 0) {
-		/* only empty puts before the next mark: complete them */
-		while (in->head != NULL && !in->head->end && in->head->buf.len == in->head->off) {
-			struct entry *e = in->head;
-			in->c.delivered += (uint64_t)(e->records - e->done);
-			in->c.buffered -= (uint64_t)(e->records - e->done);
-			queue_pop(s, in);
-			in->dirty = true;
-		}
-		pop_marks(s, in);
+	unsigned k = mxp_send_queue_iov(&in->q, &s->pool, in->dgram, DATAGRAM_BYTES, in->iov, MAX_IOV);
+	if (k == 0)
 		return;
-	}
 	in->progress_ms = now_ms();
 	int rc = mxp_io_send(s->io, &in->send_req, in->fd, in->iov, k);
 	if (rc != 0) {
-		for (struct entry *e = in->head; e != NULL; e = e->next)
-			e->inflight = false;
+		mxp_send_queue_unflight(&in->q);
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: cannot start a send: %s", in->name, strerror(-rc));
 	}
-}
-
-/* A send wrote `res` bytes: advances the entries it covered. */
-static void sent(struct mxp_sender *s, struct inst *in, size_t res)
-{
-	in->c.bytes_sent += res;
-	in->c.bytes_buffered -= res;
-	in->dirty = true;
-	while (in->head != NULL && !in->head->end) {
-		struct entry *e = in->head;
-		size_t left = e->buf.len - e->off;
-		if (res >= left) {
-			res -= left;
-			e->off = e->line_off = e->buf.len;
-			uint64_t lines = (uint64_t)(e->records - e->done);
-			in->c.delivered += lines;
-			in->c.buffered -= lines;
-			queue_pop(s, in);
-			continue;
-		}
-		if (res > 0) {
-			/* a short write: lines completed inside it count now */
-			const char *p = e->buf.data + e->off, *end = p + res;
-			long lines = 0;
-			const char *last = NULL;
-			for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
-				lines++;
-				last = q;
-			}
-			if (lines > e->records - e->done)
-				lines = e->records - e->done; /* a format with multi-line records */
-			e->off += res;
-			if (last != NULL)
-				e->line_off = (size_t)(last + 1 - e->buf.data);
-			e->done += lines;
-			in->c.delivered += (uint64_t)lines;
-			in->c.buffered -= (uint64_t)lines;
-		}
-		break;
-	}
-	for (struct entry *e = in->head; e != NULL; e = e->next)
-		e->inflight = false;
-	pop_marks(s, in);
 }
 
 static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
@@ -658,7 +391,7 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 
 	if (in->state == CLOSING) {
 		if (req->op == MXP_IO_SEND && res > 0)
-			sent(s, in, (size_t)res); /* it made it out before the cancel */
+			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res); /* it made it out before the cancel */
 		finish_close(in, now);
 		return;
 	}
@@ -689,14 +422,13 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 		if (res > 0) {
 			in->backoff_ms = BACKOFF_MIN_MS;
 			in->progress_ms = now;
-			sent(s, in, (size_t)res);
+			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res);
 			start_send(s, in);
 			return;
 		}
-		for (struct entry *e = in->head; e != NULL; e = e->next)
-			e->inflight = false;
-		in->c.failures++;
-		in->dirty = true;
+		mxp_send_queue_unflight(&in->q);
+		in->q.c.failures++;
+		in->q.dirty = true;
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: sending to %s failed: %s; reconnecting", in->name,
 				in->dest_text, res == 0 ? "nothing written" : strerror(-res));
 		close_conn(s, in, now);
@@ -704,9 +436,9 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 
 	case MXP_IO_RECV:
 		if (res > 0) {
-			in->c.bytes_received += (uint64_t)res;
-			in->c.reads++;
-			in->dirty = true;
+			in->q.c.bytes_received += (uint64_t)res;
+			in->q.c.reads++;
+			in->q.dirty = true;
 			int show = res < 64 ? res : 64;
 			for (int k = 0; k < show; k++)
 				if ((unsigned char)in->rbuf[k] < 0x20 || (unsigned char)in->rbuf[k] > 0x7e)
@@ -717,8 +449,8 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 			arm_recv(s, in);
 			return;
 		}
-		in->c.failures++;
-		in->dirty = true;
+		in->q.c.failures++;
+		in->q.dirty = true;
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: %s %s; reconnecting", in->name, in->dest_text,
 				res == 0 ? "closed the connection" : strerror(-res));
 		close_conn(s, in, now);
@@ -731,8 +463,8 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 {
 	switch (in->state) {
 	case DISCONNECTED:
-		pop_marks(s, in); /* intervals whose bytes all went out before the break */
-		if (!queue_has_data(in))
+		mxp_send_queue_pop_marks(&in->q, &s->pool); /* intervals whose bytes all went out before the break */
+		if (!!mxp_send_queue_empty(&in->q))
 			return INT64_MAX;
 		if (now >= in->retry_ms) {
 			start_connect(s, in, now);
@@ -749,8 +481,8 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 		if (in->send_req.busy && now - in->progress_ms >= in->timeout_ms) {
 			/* the seed's SO_SNDTIMEO: a receiver that takes nothing for `timeout ms`
 			 * fails the connection; the next one resumes at the cut line */
-			in->c.failures++;
-			in->dirty = true;
+			in->q.c.failures++;
+			in->q.dirty = true;
 			mxp_log_limited(&in->lim_send, MXP_LOG_ERROR,
 					"%s: %s took no data for %ld ms ('timeout ms'); reconnecting", in->name,
 					in->dest_text, in->timeout_ms);
@@ -769,7 +501,7 @@ static bool all_sent(struct mxp_sender *s)
 {
 	for (unsigned i = 0; i < s->n; i++) {
 		struct inst *in = s->inst[i];
-		if (in->head != NULL || mxp_channel_full_count(&in->ch) > 0)
+		if (!mxp_send_queue_empty(&in->q) || mxp_channel_full_count(&in->ch) > 0)
 			return false;
 	}
 	return true;
@@ -803,15 +535,11 @@ static void shut_down(struct mxp_sender *s)
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct inst *in = s->inst[i];
-		uint64_t lost = in->c.lost;
-		while (in->head != NULL) {
-			count_lost(in, in->head, true);
-			queue_pop(s, in);
-		}
-		s->lost_at_stop += in->c.lost - lost;
-		if (in->c.lost > lost)
+		uint64_t lost = mxp_send_queue_drop_all(&in->q, &s->pool);
+		s->lost_at_stop += lost;
+		if (lost > 0)
 			mxp_log(MXP_LOG_WARNING, "%s: stopping with %llu metrics not sent: counted as lost", in->name,
-				(unsigned long long)(in->c.lost - lost));
+				(unsigned long long)lost);
 		if (in->fd >= 0 && in->state != CLOSING) {
 			close(in->fd);
 			in->fd = -1;
@@ -841,7 +569,7 @@ static void *sender_main(void *arg)
 			int64_t d = step(s, in, now);
 			if (d < next)
 				next = d;
-			if (in->dirty)
+			if (in->q.dirty)
 				publish_counters(in);
 		}
 		if (stopping) {
@@ -1011,21 +739,10 @@ void mxp_sender_free(struct mxp_sender *s)
 	if (s->started && !s->stopped)
 		mxp_sender_stop(s, 0);
 	for (unsigned i = 0; i < s->n; i++) {
-		struct inst *in = s->inst[i];
-		while (in->head != NULL) {
-			struct entry *e = in->head;
-			in->head = e->next;
-			mxp_buf_free(&e->buf);
-			free(e);
-		}
-		inst_free(in);
+		mxp_send_queue_free(&s->inst[i]->q);
+		inst_free(s->inst[i]);
 	}
-	while (s->free_entries != NULL) {
-		struct entry *e = s->free_entries;
-		s->free_entries = e->next;
-		mxp_buf_free(&e->buf);
-		free(e);
-	}
+	mxp_send_pool_free(&s->pool);
 	free(s->inst);
 	mxp_io_free(s->io);
 	free(s);

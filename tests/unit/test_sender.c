@@ -225,9 +225,10 @@ static struct mxp_send_counters wait_settled(struct mxp_sender *s, unsigned i, u
 }
 
 /* Interval `iv` of `lines` lines: "m.<iv>.<k> <k> <iv>\n", padded to make big ones. */
-static void make_interval(struct mxp_buf *b, int iv, int lines, int pad)
+/* Lines [from, to) of interval iv: "m.<iv>.<k>..... <k> <iv>\n", pad dots making big ones. */
+static void make_lines(struct mxp_buf *b, int iv, int from, int to, int pad)
 {
-	for (int k = 0; k < lines; k++) {
+	for (int k = from; k < to; k++) {
 		char line[256];
 		int n = snprintf(line, sizeof(line), "m.%d.%d%.*s %d %d\n", iv, k, pad,
 				 "................................................................................"
@@ -237,22 +238,19 @@ static void make_interval(struct mxp_buf *b, int iv, int lines, int pad)
 	}
 }
 
+static void make_interval(struct mxp_buf *b, int iv, int lines, int pad)
+{
+	make_lines(b, iv, 0, lines, pad);
+}
+
 static void put_interval(struct mxp_sender *s, unsigned i, int iv, int lines, int pad)
 {
-	struct mxp_buf b = {0};
 	/* two puts per interval, as two formatters would */
-	make_interval(&b, iv, lines / 2, pad);
+	struct mxp_buf b = {0}, c = {0};
+	make_lines(&b, iv, 0, lines / 2, pad);
 	cr_assert_eq(mxp_sender_put(s, i, &b, lines / 2), 0);
 	cr_assert_eq(b.len, 0);
-	struct mxp_buf c = {0};
-	for (int k = lines / 2; k < lines; k++) {
-		char line[256];
-		int n = snprintf(line, sizeof(line), "m.%d.%d%.*s %d %d\n", iv, k, pad,
-				 "................................................................................"
-				 "................................................................................",
-				 k, iv);
-		mxp_buf_put(&c, line, (size_t)n);
-	}
+	make_lines(&c, iv, lines / 2, lines, pad);
 	cr_assert_eq(mxp_sender_put(s, i, &c, lines - lines / 2), 0);
 	cr_assert_eq(mxp_sender_end_interval(s, i), 0);
 	mxp_buf_free(&b);
