@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format/format.h"
+#include "format/number.h"
 
 static const struct {
 	const char *type;
@@ -25,9 +26,10 @@ const struct mxp_format *mxp_format_find(const char *type)
 	return NULL;
 }
 
-static int put_value(struct mxp_buf *b, bool as_collected, long long collected, long double stored)
+/* Writes the value at w as %lld or %0.7Lf; returns its length. */
+static size_t put_value(char *w, bool as_collected, long long collected, long double stored)
 {
-	return as_collected ? mxp_buf_put_lld(b, collected) : mxp_buf_put_ld7(b, stored);
+	return as_collected ? mxp_num_lld(w, collected) : mxp_num_ld7(w, stored);
 }
 
 int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
@@ -35,22 +37,19 @@ int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, b
 {
 	if (!as_collected && isnan(stored))
 		return 0;
-	size_t mark = b->len;
-	const char *a = tpl->bytes, *mid = a + tpl->a, *c = mid + tpl->b;
-	int rc = mxp_buf_put(b, a, tpl->a);
-	if (tpl->ts_first)
-		rc |= mxp_buf_put_llu(b, (unsigned long long)t);
-	else
-		rc |= put_value(b, as_collected, collected, stored);
-	rc |= mxp_buf_put(b, mid, tpl->b);
-	if (tpl->ts_first)
-		rc |= put_value(b, as_collected, collected, stored);
-	else
-		rc |= mxp_buf_put_llu(b, (unsigned long long)t);
-	rc |= mxp_buf_put(b, c, tpl->c);
-	if (rc != 0) {
-		b->len = mark;
+	/* one capacity check per record: the three parts, a value, a timestamp */
+	char *w = mxp_buf_reserve(b, (size_t)tpl->a + tpl->b + tpl->c + MXP_NUM_MAX + 24);
+	if (w == NULL)
 		return -ENOMEM;
-	}
+	const char *start = w, *a = tpl->bytes, *mid = a + tpl->a, *c = mid + tpl->b;
+	memcpy(w, a, tpl->a);
+	w += tpl->a;
+	w += tpl->ts_first ? mxp_num_llu(w, (unsigned long long)t) : put_value(w, as_collected, collected, stored);
+	memcpy(w, mid, tpl->b);
+	w += tpl->b;
+	w += tpl->ts_first ? put_value(w, as_collected, collected, stored) : mxp_num_llu(w, (unsigned long long)t);
+	memcpy(w, c, tpl->c);
+	w += tpl->c;
+	mxp_buf_commit(b, (size_t)(w - start));
 	return 1;
 }
