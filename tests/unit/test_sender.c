@@ -300,12 +300,13 @@ static void test_delivers_in_order(void)
 	cr_assert_eq(c.delivered, 300);
 	cr_assert_eq(c.lost, 0);
 	cr_assert_eq(c.buffered, 0);
-	cr_assert_eq(c.intervals, 3);
 	size_t wlen;
 	char *want = expected(1, 3, 100, 0, &wlen);
 	cr_assert_eq(c.bytes_sent, wlen);
 	cr_assert_eq(mxp_sender_stop(s, 1000), 0);
+	/* the last mark may come after the last bytes went out: final after stop */
 	c = counters(s, i);
+	cr_assert_eq(c.intervals, 3);
 	cr_assert_eq(c.writes, 3, "writes %llu", (unsigned long long)c.writes);
 	cr_assert_eq(c.reconnects, 1);
 	cr_assert_eq(c.failures, 0);
