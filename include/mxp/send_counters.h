@@ -18,15 +18,18 @@
 struct mxp_send_counters {
 	/* metrics: records as the format counted them (FORMATS.md §8 "metrics") */
 	uint64_t produced;          /* handed to the sender by the formatters */
-	uint64_t delivered;         /* fully written (line protocols have no acknowledgement) */
+	uint64_t delivered;         /* line protocols: fully written (they have no
+				     * acknowledgement); HTTP: answered with a 2xx */
 	uint64_t buffered;          /* level: queued, not yet fully written */
 	uint64_t lost;              /* dropped, the sum of the lost_* reasons below */
 	uint64_t lost_buffer_full;  /* `buffer on failures` exceeded: oldest interval dropped */
 	uint64_t lost_shutdown;     /* still queued when the exporter stopped past its deadline */
+	uint64_t lost_rejected;     /* HTTP: the receiver refused the request (a 4xx but 429) */
 
 	/* bytes, the same states */
 	uint64_t bytes_produced;
-	uint64_t bytes_sent;        /* written to the socket (resumed partial writes count once) */
+	uint64_t bytes_sent;        /* written to the socket (resumed partial writes count once);
+				     * HTTP: the bodies answered with a 2xx (not the headers) */
 	uint64_t bytes_buffered;    /* level */
 	uint64_t bytes_lost;
 	uint64_t bytes_received;    /* read back from the receiver (and discarded) */
@@ -35,7 +38,8 @@ struct mxp_send_counters {
 	uint64_t writes;            /* intervals fully written ("transmission successes") */
 	uint64_t discards;          /* intervals dropped ("data-lost events") */
 	uint64_t reconnects;        /* destinations tried by connect attempts */
-	uint64_t failures;          /* failed connects and writes, reset connections */
+	uint64_t failures;          /* failed connects and writes, reset connections, HTTP
+				     * requests to retry (429, 5xx) */
 	uint64_t reads;             /* reads that returned data */
 
 	uint64_t intervals;         /* intervals handed to the sender */

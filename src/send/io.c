@@ -130,10 +130,9 @@ void mxp_io_cancel(struct mxp_io *io, int fd)
 
 int mxp_io_wait(struct mxp_io *io, struct mxp_io_req **done, unsigned max, int timeout_ms)
 {
-	int n = io->b->wait(io, done, max, timeout_ms);
-	for (int i = 0; i < n; i++)
-		done[i]->busy = false;
-	return n;
+	/* busy stays set: the caller clears it (mxp_io_done) as it handles each event, so
+	 * while it handles the first, the others still count as in flight */
+	return io->b->wait(io, done, max, timeout_ms);
 }
 
 void mxp_io_wake(struct mxp_io *io)

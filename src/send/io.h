@@ -71,8 +71,17 @@ void mxp_io_cancel(struct mxp_io *io, int fd);
 
 /* Sends what was started, then waits up to timeout_ms (-1: no limit, 0: do not wait)
  * for completions or a wake-up, and stores up to max completed requests in done[].
- * Returns how many (0 on timeout or wake-up), or -errno. */
+ * Returns how many (0 on timeout or wake-up), or -errno. The requests in done[] are
+ * still `busy` until the caller hands each to mxp_io_done() as it handles it: an event
+ * handled first (a peer's close, say) must not see a later one's operation as over
+ * before that one is handled (its socket would be closed under it). */
 int mxp_io_wait(struct mxp_io *io, struct mxp_io_req **done, unsigned max, int timeout_ms);
+
+/* The caller handles req's completion now: it is no longer in flight. */
+static inline void mxp_io_done(struct mxp_io_req *req)
+{
+	req->busy = false;
+}
 
 /* Any thread: makes the sender's current or next mxp_io_wait() return. */
 void mxp_io_wake(struct mxp_io *io);

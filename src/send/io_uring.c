@@ -24,6 +24,11 @@ struct uring {
 	uint64_t wake_value;
 };
 
+static struct uring *u_of(struct mxp_io *io)
+{
+	return io->impl;
+}
+
 static struct io_uring_sqe *get_sqe(struct uring *u)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
@@ -87,6 +92,10 @@ static void uring_cancel(struct mxp_io *io, int fd)
 	}
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, (uint64_t)fd << 1 | 1u); /* odd: a cancel's own completion */
+	/* submitted now, not with the next wait: the caller closes fd once its operations
+	 * are over, and a new socket may get the same number before that wait, whose
+	 * operations a late cancel by fd would hit */
+	io_uring_submit(&u_of(io)->ring);
 }
 
 static int uring_wait(struct mxp_io *io, struct mxp_io_req **done, unsigned max, int timeout_ms)

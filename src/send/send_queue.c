@@ -271,6 +271,42 @@ void mxp_send_queue_rewind(struct mxp_send_queue *q)
 	mxp_send_queue_unflight(q);
 }
 
+struct mxp_send_entry *mxp_send_queue_next_request(struct mxp_send_queue *q, struct mxp_send_pool *pool)
+{
+	for (;;) {
+		mxp_send_queue_pop_marks(q, pool);
+		struct mxp_send_entry *e = q->head;
+		if (e == NULL || e->buf.len > 0)
+			return e;
+		/* an empty body (a window with nothing for this instance): nothing to send */
+		q->c.delivered += (uint64_t)e->records;
+		q->c.buffered -= (uint64_t)e->records;
+		q->dirty = true;
+		pop(q, pool);
+	}
+}
+
+void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool *pool, bool delivered)
+{
+	struct mxp_send_entry *e = q->head;
+	if (e == NULL || e->end)
+		return;
+	uint64_t n = (uint64_t)e->records;
+	q->c.buffered -= n;
+	q->c.bytes_buffered -= e->buf.len;
+	if (delivered) {
+		q->c.delivered += n;
+		q->c.bytes_sent += e->buf.len;
+	} else {
+		q->c.lost += n;
+		q->c.lost_rejected += n;
+		q->c.bytes_lost += e->buf.len;
+	}
+	q->dirty = true;
+	pop(q, pool);
+	mxp_send_queue_pop_marks(q, pool);
+}
+
 uint64_t mxp_send_queue_drop_all(struct mxp_send_queue *q, struct mxp_send_pool *pool)
 {
 	uint64_t lost = q->c.lost;

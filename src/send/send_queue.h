@@ -82,6 +82,14 @@ void mxp_send_queue_unflight(struct mxp_send_queue *q);
  * line's bytes are unsent again) and nothing is in flight. */
 void mxp_send_queue_rewind(struct mxp_send_queue *q);
 
+/* HTTP: each entry with bytes is one request body. Pops the marks and empty entries at
+ * the head and returns the first request, or NULL when none is queued. */
+struct mxp_send_entry *mxp_send_queue_next_request(struct mxp_send_queue *q, struct mxp_send_pool *pool);
+
+/* HTTP: the head request was answered: delivered (2xx) or refused (lost, rejected).
+ * It leaves the queue, and the marks behind it are popped. */
+void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool *pool, bool delivered);
+
 /* Everything queued counts lost at shutdown and goes; returns the lines. */
 uint64_t mxp_send_queue_drop_all(struct mxp_send_queue *q, struct mxp_send_pool *pool);
 

@@ -62,92 +62,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/log.h"
-#include "engine/thread_cpu.h"
-#include "ring/channel.h"
-#include "send/send_queue.h"
-#include "send/sender.h"
+#include "send/sender_internal.h"
 
 #define HANDOFF_OBJECTS 16u     /* buffers in flight from one producer to the sender */
-#define MAX_IOV 64u             /* buffers per vectored send */
-#define RECV_BYTES 4096u
-#define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
-#define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
 #define MAX_EVENTS 64u
-#define MAX_ADDRS 8u            /* addresses of one destination tried, in getaddrinfo's order */
+#define MAX_ADDRS_TRIED MAX_ADDRS
+#define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
+#define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 #define DATAGRAM_BYTES 1400u    /* udp: whole lines per datagram, at most this much (one
 				 * Ethernet frame: no IP fragments), or one longer line alone */
-#define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 
 struct handoff {                /* a channel object */
 	struct mxp_buf buf;
 	long records;
 	bool end;
 };
-
-enum conn_state { DISCONNECTED, CONNECTING, CONNECTED, CLOSING };
-
-struct inst {
-	struct mxp_channel ch;  /* first: cache-line aligned */
-
-	/* set by add, read-only afterwards */
-	char *name;
-	struct mxp_destination *dest;
-	size_t ndest;
-	long timeout_ms;
-	long keep;              /* buffer on failures */
-
-	/* sender thread only */
-	struct mxp_send_queue q;        /* the bytes, and the counters (send_queue.h) */
-	enum conn_state state;
-	int fd;
-	size_t dest_i;          /* the destination tried or connected */
-	size_t tried;           /* destinations tried in this round */
-	int64_t deadline_ms;    /* CONNECTING: give up then */
-	bool timed_out;
-	int64_t retry_ms;       /* DISCONNECTED: connect again from then */
-	int64_t progress_ms;    /* CONNECTED: when the send in flight started or last moved */
-	long backoff_ms;
-	struct mxp_io_req conn_req, send_req, recv_req;
-	struct sockaddr_storage addr[MAX_ADDRS]; /* the destination's addresses, in order */
-	socklen_t addrlen[MAX_ADDRS];
-	unsigned naddrs, addr_i;        /* resolved; the next one to try */
-	bool dgram;                     /* the destination tried or connected is udp */
-	struct iovec iov[MAX_IOV];
-	char rbuf[RECV_BYTES];
-	char dest_text[400];
-	struct mxp_log_limit lim_conn, lim_send, lim_recv, lim_drop;
-
-	/* the producer's: what it handed over (ck_pr stores; any thread reads) */
-	uint64_t handed_records, handed_marks;
-
-	/* published */
-	ck_sequence_t seq;
-	struct mxp_send_counters pub;
-	uint64_t late;          /* any thread adds (ck_pr) */
-};
-
-struct mxp_sender {
-	struct mxp_io *io;
-	struct inst **inst;
-	unsigned n;
-	pthread_t thread;
-	bool started, stopped;
-	struct mxp_send_pool pool;      /* emptied queue entries, for every instance */
-
-	struct mxp_thread_cpu cpu; /* the sender thread's, sampled every CPU_SAMPLE_MS */
-	int stop;               /* ck_pr: producers' waits end; the sender drains */
-	int64_t stop_deadline_ms; /* written before `stop`, read after it */
-	uint64_t lost_at_stop;  /* written by the sender before it returns */
-};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- counters ---- */
 
@@ -342,13 +271,21 @@ static void finish_close(struct inst *in, int64_t now)
 	in->state = DISCONNECTED;
 	in->tried = 0;
 	in->naddrs = in->addr_i = 0;
+	if (in->http != NULL)
+		mxp_http_closed(in);
+	if (in->quiet_close) {
+		/* the receiver ended a keep-alive connection, or said it would: nothing failed */
+		in->quiet_close = false;
+		in->retry_ms = now;
+		return;
+	}
 	in->retry_ms = now + in->backoff_ms;
 	/* a connection that broke waits a backoff too, doubling until bytes go out again */
 	in->backoff_ms = in->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : in->backoff_ms * 2;
 }
 
 /* Gives up the connection: cancels what is in flight; finish_close completes it. */
-static void close_conn(struct mxp_sender *s, struct inst *in, int64_t now)
+void mxp_sender_close_conn(struct mxp_sender *s, struct inst *in, int64_t now)
 {
 	if (in->state == CONNECTED || in->state == CONNECTING) {
 		in->state = CLOSING;
@@ -358,7 +295,7 @@ static void close_conn(struct mxp_sender *s, struct inst *in, int64_t now)
 		finish_close(in, now);
 }
 
-static void arm_recv(struct mxp_sender *s, struct inst *in)
+void mxp_sender_arm_recv(struct mxp_sender *s, struct inst *in)
 {
 	if (in->recv_req.busy)
 		return;
@@ -369,14 +306,18 @@ static void arm_recv(struct mxp_sender *s, struct inst *in)
 
 /* Starts the next send of the head interval's queued bytes, if none is in flight: a
  * vectored sendmsg of up to MAX_IOV buffers, or one datagram of whole lines. */
-static void start_send(struct mxp_sender *s, struct inst *in)
+void mxp_sender_start_send(struct mxp_sender *s, struct inst *in)
 {
 	if (in->state != CONNECTED || in->send_req.busy)
 		return;
+	if (in->http != NULL) {
+		mxp_http_start_send(s, in);
+		return;
+	}
 	unsigned k = mxp_send_queue_iov(&in->q, &s->pool, in->dgram, DATAGRAM_BYTES, in->iov, MAX_IOV);
 	if (k == 0)
 		return;
-	in->progress_ms = now_ms();
+	in->progress_ms = mxp_send_now_ms();
 	int rc = mxp_io_send(s->io, &in->send_req, in->fd, in->iov, k);
 	if (rc != 0) {
 		mxp_send_queue_unflight(&in->q);
@@ -388,9 +329,10 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 {
 	struct inst *in = req->ctx;
 	int res = req->res;
+	mxp_io_done(req);
 
 	if (in->state == CLOSING) {
-		if (req->op == MXP_IO_SEND && res > 0)
+		if (req->op == MXP_IO_SEND && res > 0 && in->http == NULL)
 			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res); /* it made it out before the cancel */
 		finish_close(in, now);
 		return;
@@ -404,8 +346,12 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 			/* the backoff is reset by the first bytes written, not here: a receiver
 			 * that accepts and closes at once is not retried every 100 ms forever */
 			mxp_log(MXP_LOG_INFO, "%s: connected to %s", in->name, in->dest_text);
-			arm_recv(s, in);
-			start_send(s, in);
+			if (in->http != NULL) {
+				mxp_http_connected(s, in, now);
+				return;
+			}
+			mxp_sender_arm_recv(s, in);
+			mxp_sender_start_send(s, in);
 			return;
 		}
 		if (in->timed_out)
@@ -419,11 +365,15 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 		return;
 
 	case MXP_IO_SEND:
+		if (in->http != NULL) {
+			mxp_http_on_sent(s, in, res, now);
+			return;
+		}
 		if (res > 0) {
 			in->backoff_ms = BACKOFF_MIN_MS;
 			in->progress_ms = now;
 			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res);
-			start_send(s, in);
+			mxp_sender_start_send(s, in);
 			return;
 		}
 		mxp_send_queue_unflight(&in->q);
@@ -431,10 +381,14 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 		in->q.dirty = true;
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: sending to %s failed: %s; reconnecting", in->name,
 				in->dest_text, res == 0 ? "nothing written" : strerror(-res));
-		close_conn(s, in, now);
+		mxp_sender_close_conn(s, in, now);
 		return;
 
 	case MXP_IO_RECV:
+		if (in->http != NULL) {
+			mxp_http_on_recv(s, in, res, now);
+			return;
+		}
 		if (res > 0) {
 			in->q.c.bytes_received += (uint64_t)res;
 			in->q.c.reads++;
@@ -446,14 +400,14 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 			mxp_log_limited(&in->lim_recv, MXP_LOG_WARNING,
 					"%s: %s sent %d bytes, ignored (a line protocol has no answers); they begin: '%.*s'",
 					in->name, in->dest_text, res, show, in->rbuf);
-			arm_recv(s, in);
+			mxp_sender_arm_recv(s, in);
 			return;
 		}
 		in->q.c.failures++;
 		in->q.dirty = true;
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: %s %s; reconnecting", in->name, in->dest_text,
 				res == 0 ? "closed the connection" : strerror(-res));
-		close_conn(s, in, now);
+		mxp_sender_close_conn(s, in, now);
 		return;
 	}
 }
@@ -486,11 +440,12 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 			mxp_log_limited(&in->lim_send, MXP_LOG_ERROR,
 					"%s: %s took no data for %ld ms ('timeout ms'); reconnecting", in->name,
 					in->dest_text, in->timeout_ms);
-			close_conn(s, in, now);
+			mxp_sender_close_conn(s, in, now);
 			return INT64_MAX;
 		}
-		start_send(s, in);
-		return in->send_req.busy ? in->progress_ms + in->timeout_ms : INT64_MAX;
+		mxp_sender_start_send(s, in);
+		int64_t next = in->send_req.busy ? in->progress_ms + in->timeout_ms : INT64_MAX;
+		return in->http != NULL ? mxp_http_step(s, in, now, next) : next;
 	case CLOSING:
 		return INT64_MAX;
 	}
@@ -518,7 +473,7 @@ static void shut_down(struct mxp_sender *s)
 			mxp_io_cancel(s->io, in->fd);
 		}
 	}
-	int64_t until = now_ms() + 1000;
+	int64_t until = mxp_send_now_ms() + 1000;
 	for (;;) {
 		bool busy = false;
 		for (unsigned i = 0; i < s->n; i++) {
@@ -526,15 +481,16 @@ static void shut_down(struct mxp_sender *s)
 			if (in->state == CLOSING)
 				busy = true;
 		}
-		if (!busy || now_ms() > until)
+		if (!busy || mxp_send_now_ms() > until)
 			break;
 		struct mxp_io_req *done[MAX_EVENTS];
 		int n = mxp_io_wait(s->io, done, MAX_EVENTS, 50);
 		for (int k = 0; k < n; k++)
-			on_event(s, done[k], now_ms());
+			on_event(s, done[k], mxp_send_now_ms());
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct inst *in = s->inst[i];
+		in->req = NULL;
 		uint64_t lost = mxp_send_queue_drop_all(&in->q, &s->pool);
 		s->lost_at_stop += lost;
 		if (lost > 0)
@@ -555,7 +511,7 @@ static void *sender_main(void *arg)
 	int64_t sampled = 0;
 
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = mxp_send_now_ms();
 		if (now - sampled >= CPU_SAMPLE_MS) {
 			mxp_thread_cpu_sample(&s->cpu);
 			sampled = now;
@@ -587,7 +543,7 @@ static void *sender_main(void *arg)
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		now = now_ms();
+		now = mxp_send_now_ms();
 		for (int k = 0; k < n; k++)
 			on_event(s, done[k], now);
 	}
@@ -609,6 +565,7 @@ struct mxp_sender *mxp_sender_new(enum mxp_io_kind kind)
 	if (s == NULL)
 		return NULL;
 	mxp_thread_cpu_init(&s->cpu, "sender");
+	s->rng = (uint64_t)mxp_send_now_ms() * 0x9e3779b97f4a7c15ull | 1;
 	s->io = mxp_io_new(kind);
 	if (s->io == NULL) {
 		int e = errno;
@@ -636,6 +593,7 @@ static void inst_free(struct inst *in)
 	mxp_channel_free(&in->ch);
 	free(in->name);
 	free(in->dest);
+	mxp_http_inst_free(in);
 	free(in);
 }
 
@@ -660,6 +618,11 @@ int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
 		return -ENOMEM;
 	}
 	memcpy(in->dest, def->destinations, def->ndestinations * sizeof(*in->dest));
+	int rc = def->http != NULL ? mxp_http_inst_init(in, def->http) : 0;
+	if (rc != 0) {
+		inst_free(in);
+		return rc;
+	}
 	in->ndest = def->ndestinations;
 	in->timeout_ms = def->timeout_ms > 0 ? def->timeout_ms : 20000;
 	in->keep = def->buffer_on_failures >= 1 ? def->buffer_on_failures : 1;
@@ -722,7 +685,7 @@ unsigned long long mxp_sender_stop(struct mxp_sender *s, long deadline_ms)
 {
 	if (!s->started || s->stopped)
 		return 0;
-	int64_t deadline = deadline_ms < 0 ? -1 : now_ms() + deadline_ms;
+	int64_t deadline = deadline_ms < 0 ? -1 : mxp_send_now_ms() + deadline_ms;
 	ck_pr_store_64((uint64_t *)&s->stop_deadline_ms, (uint64_t)deadline);
 	ck_pr_fence_store();
 	ck_pr_store_int(&s->stop, 1);

@@ -10,9 +10,12 @@
  *  - any thread may read the counters (mxp_sender_counters);
  *  - the owner calls new/add/start/stop/free.
  *
- * Line protocols only (graphite, opentsdb telnet, json lines): every record the formats
+ * Line protocols (graphite, opentsdb telnet, json lines): every record the formats
  * count is one line ending in '\n'. That is what lets a broken connection resume at the
  * line where it stopped, and count the lines before it as delivered (sender.c).
+ * HTTP (mxp_sender_instance.http): every put is one request body; its metrics are
+ * delivered when the receiver answers 2xx, retried on 429/5xx, lost on other statuses
+ * (http_request.h has the policy).
  */
 #ifndef MXP_SEND_SENDER_H
 #define MXP_SEND_SENDER_H
@@ -22,6 +25,7 @@
 
 #include "config/destination.h"
 #include "format/buf.h"
+#include "send/http_request.h"
 #include "send/io.h"
 #include "mxp/send_counters.h"
 
@@ -34,6 +38,8 @@ struct mxp_sender_instance {
 	long timeout_ms;                           /* `timeout ms`: connect within (default 20000
 						    * in the seed, 2 * update every * 1000) */
 	long buffer_on_failures;                   /* intervals kept at most (>= 1) */
+	const struct mxp_sender_http *http;        /* NULL: a line protocol; else every put is
+						    * one request body (copied by add) */
 };
 
 /* A sender with its I/O backend (MXP_IO_AUTO: io_uring unless unavailable or
