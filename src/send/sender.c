@@ -261,10 +261,12 @@ static void start_connect(struct mxp_sender *s, struct inst *in, int64_t now)
 	round_failed(in, now);
 }
 
-static void finish_close(struct inst *in, int64_t now)
+static void finish_close(struct mxp_sender *s, struct inst *in, int64_t now)
 {
 	if (in->conn_req.busy || in->send_req.busy || in->recv_req.busy)
 		return;
+	if (in->http != NULL && in->state == CLOSING)
+		mxp_http_last_words(in);
 	close(in->fd);
 	in->fd = -1;
 	mxp_send_queue_rewind(&in->q); /* the next connection starts at the cut line */
@@ -272,7 +274,7 @@ static void finish_close(struct inst *in, int64_t now)
 	in->tried = 0;
 	in->naddrs = in->addr_i = 0;
 	if (in->http != NULL)
-		mxp_http_closed(in);
+		mxp_http_closed(s, in, now);
 	if (in->quiet_close) {
 		/* the receiver ended a keep-alive connection, or said it would: nothing failed */
 		in->quiet_close = false;
@@ -292,7 +294,7 @@ void mxp_sender_close_conn(struct mxp_sender *s, struct inst *in, int64_t now)
 		mxp_io_cancel(s->io, in->fd);
 	}
 	if (in->state == CLOSING)
-		finish_close(in, now);
+		finish_close(s, in, now);
 }
 
 void mxp_sender_arm_recv(struct mxp_sender *s, struct inst *in)
@@ -334,7 +336,7 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 	if (in->state == CLOSING) {
 		if (req->op == MXP_IO_SEND && res > 0 && in->http == NULL)
 			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res); /* it made it out before the cancel */
-		finish_close(in, now);
+		finish_close(s, in, now);
 		return;
 	}
 
@@ -420,6 +422,8 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 		mxp_send_queue_pop_marks(&in->q, &s->pool); /* intervals whose bytes all went out before the break */
 		if (!!mxp_send_queue_empty(&in->q))
 			return INT64_MAX;
+		if (in->http != NULL && now < in->http_retry_ms)
+			return in->http_retry_ms; /* a 429/5xx's delay runs: no connection before it */
 		if (now >= in->retry_ms) {
 			start_connect(s, in, now);
 			return in->state == CONNECTING ? in->deadline_ms : in->retry_ms;
@@ -432,6 +436,14 @@ static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 		}
 		return in->timed_out ? INT64_MAX : in->deadline_ms;
 	case CONNECTED:
+		if (in->send_req.busy && now - in->progress_ms >= in->timeout_ms && in->http != NULL &&
+		    in->answered_early) {
+			/* an HTTP receiver that answered and stopped reading the body: its answer
+			 * is settled at the close, which is no failure */
+			in->quiet_close = true;
+			mxp_sender_close_conn(s, in, now);
+			return INT64_MAX;
+		}
 		if (in->send_req.busy && now - in->progress_ms >= in->timeout_ms) {
 			/* the seed's SO_SNDTIMEO: a receiver that takes nothing for `timeout ms`
 			 * fails the connection; the next one resumes at the cut line */

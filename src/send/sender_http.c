@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "send/sender_internal.h"
 
@@ -152,29 +153,21 @@ static int body_for_log(const struct mxp_http_response *r, char *out, size_t cap
 	return (int)n;
 }
 
-/* The response to the request in flight is complete: the status policy decides
- * (http_request.h). Returns false when the connection is closing. */
-static bool http_response(struct mxp_sender *s, struct inst *in, int64_t now)
+/* The response the parser holds answers the request in flight: the status policy
+ * decides its fate (http_request.h) — delivered, the same request again after a delay,
+ * or lost — and the request is no longer in flight. The connection is not touched. */
+static void settle(struct mxp_sender *s, struct inst *in, int64_t now)
 {
 	const struct mxp_http_response *r = &in->parser->res;
 	char body[HTTP_BODY_LOGGED + 1];
-	if (in->req == NULL) {
-		in->q.c.failures++;
-		in->q.dirty = true;
-		body_for_log(r, body, sizeof(body));
-		mxp_log_limited(&in->lim_http, MXP_LOG_ERROR,
-				"%s: %s answered %d %s to no request; reconnecting: '%s'", in->name, in->dest_text,
-				r->status, r->reason, body);
-		mxp_sender_close_conn(s, in, now);
-		return false;
-	}
-	bool complete = in->awaiting;
 	long metrics = in->req->records;
 	in->answered++;
 	switch (mxp_http_status_action(r->status)) {
 	case MXP_HTTP_DELIVERED:
 		mxp_send_queue_request_done(&in->q, &s->pool, true);
 		in->http_backoff_ms = in->http->retry_min_ms;
+		/* a connection is good once the receiver takes requests: not when bytes go
+		 * out (a receiver that reads a request and closes is retried with backoff) */
 		in->backoff_ms = BACKOFF_MIN_MS;
 		break;
 	case MXP_HTTP_RETRY: {
@@ -204,6 +197,34 @@ static bool http_response(struct mxp_sender *s, struct inst *in, int64_t now)
 	in->req = NULL;
 	in->awaiting = false;
 	in->req_off = 0;
+}
+
+/* The response to the request in flight is complete: settle it, and keep the
+ * connection unless the receiver ends it. Returns false when the connection is
+ * closing. */
+static bool http_response(struct mxp_sender *s, struct inst *in, int64_t now)
+{
+	const struct mxp_http_response *r = &in->parser->res;
+	char body[HTTP_BODY_LOGGED + 1];
+	if (in->req == NULL) {
+		body_for_log(r, body, sizeof(body));
+		if (r->status == 408) {
+			/* some servers say 408 on an idle keep-alive connection as they close it */
+			mxp_log_limited(&in->lim_recv, MXP_LOG_INFO, "%s: %s timed out the idle connection (408)",
+					in->name, in->dest_text);
+			in->quiet_close = true;
+		} else {
+			in->q.c.failures++;
+			in->q.dirty = true;
+			mxp_log_limited(&in->lim_http, MXP_LOG_ERROR,
+					"%s: %s answered %d %s to no request; reconnecting: '%s'", in->name,
+					in->dest_text, r->status, r->reason, body);
+		}
+		mxp_sender_close_conn(s, in, now);
+		return false;
+	}
+	bool complete = in->awaiting;
+	settle(s, in, now);
 	if (r->close || !complete) {
 		/* the receiver ends the connection, or answered before reading the whole
 		 * request: a new connection for the next one */
@@ -213,7 +234,6 @@ static bool http_response(struct mxp_sender *s, struct inst *in, int64_t now)
 	}
 	return true;
 }
-
 
 /* Parses the plaintext at in->rx[rb_off, rb_len); each complete response is handled.
  * Returns false when it stopped: the connection is closing, or a response waits for the
@@ -281,6 +301,13 @@ static void receive_more(struct mxp_sender *s, struct inst *in, int64_t now)
 /* The receiver closed (res 0, or a TLS close_notify) or reset (res < 0). */
 static void on_closed(struct mxp_sender *s, struct inst *in, int res, int64_t now)
 {
+	if (in->answered_early) {
+		/* the receiver answered, then closed (often with the rest of the body
+		 * unread): the answer is settled when the send in flight is over */
+		in->quiet_close = true;
+		mxp_sender_close_conn(s, in, now);
+		return;
+	}
 	/* a reset is a close too: the receiver closed with our next request unread */
 	bool reset = res == -ECONNRESET || res == -EPIPE;
 	bool inside = in->parser->started && in->parser->state != MXP_HTTP_ST_DONE;
@@ -295,7 +322,7 @@ static void on_closed(struct mxp_sender *s, struct inst *in, int res, int64_t no
 			mxp_sender_close_conn(s, in, now);
 		return;
 	}
-	if ((res == 0 || reset) && rc == MXP_HTTP_E_NO_RESPONSE && (in->req == NULL || in->answered > 0)) {
+	if ((res == 0 || reset) && rc == MXP_HTTP_E_NO_RESPONSE && in->answered > 0) {
 		/* a keep-alive connection the receiver ended between requests (or as one
 		 * was going out): a reconnect, not a failure; the request goes again */
 		mxp_log_limited(&in->lim_recv, MXP_LOG_INFO, "%s: %s closed the keep-alive connection%s", in->name,
@@ -356,7 +383,6 @@ void mxp_http_on_recv(struct mxp_sender *s, struct inst *in, int res, int64_t no
 void mxp_http_on_sent(struct mxp_sender *s, struct inst *in, int res, int64_t now)
 {
 	if (res > 0) {
-		in->backoff_ms = BACKOFF_MIN_MS;
 		in->progress_ms = now;
 		if (in->tls != NULL) {
 			mxp_tls_consumed(in->tls, (size_t)res);
@@ -382,8 +408,11 @@ void mxp_http_on_sent(struct mxp_sender *s, struct inst *in, int res, int64_t no
 		mxp_http_start_send(s, in);
 		return;
 	}
-	in->answered_early = false;
-	if (in->answered > 0 && (res == -EPIPE || res == -ECONNRESET)) {
+	if (in->answered_early) {
+		/* it answered before the body was in, then reset: its answer is settled
+		 * at the close */
+		in->quiet_close = true;
+	} else if (in->answered > 0 && (res == -EPIPE || res == -ECONNRESET)) {
 		/* the receiver ended the keep-alive connection as the request went out */
 		mxp_log_limited(&in->lim_recv, MXP_LOG_INFO,
 				"%s: %s closed the keep-alive connection; sending the request again on a new one",
@@ -423,8 +452,58 @@ void mxp_http_connected(struct mxp_sender *s, struct inst *in, int64_t now)
 	mxp_sender_start_send(s, in);
 }
 
-void mxp_http_closed(struct inst *in)
+/* Feeds n plaintext bytes to the parser; true when they complete a response. */
+static bool last_parse(struct inst *in, const char *p, size_t n)
 {
+	while (n > 0) {
+		size_t used = 0;
+		int rc = mxp_http_parse(in->parser, p, n, &used);
+		if (rc == MXP_HTTP_DONE)
+			return true;
+		if (rc != MXP_HTTP_MORE || used == 0)
+			return false;
+		p += used;
+		n -= used;
+	}
+	return false;
+}
+
+void mxp_http_last_words(struct inst *in)
+{
+	if (in->req == NULL || in->answered_early || in->fd < 0)
+		return;
+	/* a request is unanswered as the connection goes: the receiver may have answered
+	 * and reset at once (a refusal before the body), and the event that closes came
+	 * first. Whatever it said is still in the socket; read it without waiting. */
+	for (int round = 0; round < 16; round++) {
+		ssize_t n = recv(in->fd, in->rbuf, sizeof(in->rbuf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		in->q.c.bytes_received += (uint64_t)n;
+		in->q.c.reads++;
+		in->q.dirty = true;
+		bool done = false;
+		if (in->tls == NULL) {
+			done = last_parse(in, in->rbuf, (size_t)n);
+		} else if (mxp_tls_feed(in->tls, in->rbuf, (size_t)n) == 0) {
+			long k;
+			while (!done && (k = mxp_tls_read(in->tls, in->pbuf, sizeof(in->pbuf))) > 0)
+				done = last_parse(in, in->pbuf, (size_t)k);
+		}
+		if (done) {
+			in->answered_early = true; /* settled by mxp_http_closed */
+			in->quiet_close = true;
+			return;
+		}
+	}
+}
+
+void mxp_http_closed(struct mxp_sender *s, struct inst *in, int64_t now)
+{
+	/* an answer that came before the request was written in full decides the
+	 * request now that no send reads it any more */
+	if (in->answered_early && in->req != NULL)
+		settle(s, in, now);
 	/* an unanswered request is sent again, whole, on the next connection */
 	in->req = NULL;
 	in->req_off = 0;

@@ -128,7 +128,11 @@ void mxp_sender_start_send(struct mxp_sender *s, struct inst *in);
 int mxp_http_inst_init(struct inst *in, const struct mxp_sender_http *h);
 void mxp_http_inst_free(struct inst *in);
 void mxp_http_connected(struct mxp_sender *s, struct inst *in, int64_t now);
-void mxp_http_closed(struct inst *in);
+/* nothing is in flight on the connection any more, its socket still open: reads an
+ * answer to the request in flight that is still in the socket */
+void mxp_http_last_words(struct inst *in);
+/* the connection is closed, nothing in flight: settles an answer it holds */
+void mxp_http_closed(struct mxp_sender *s, struct inst *in, int64_t now);
 void mxp_http_start_send(struct mxp_sender *s, struct inst *in);
 void mxp_http_on_sent(struct mxp_sender *s, struct inst *in, int res, int64_t now);
 void mxp_http_on_recv(struct mxp_sender *s, struct inst *in, int res, int64_t now);

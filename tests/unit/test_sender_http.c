@@ -34,7 +34,10 @@ struct answer {
 	bool garbage;            /* answer bytes that are not HTTP, then close */
 	bool hang;               /* never answer (the connection stays) */
 	bool early;              /* answer after the head, before reading the body; then close */
+	bool early_rst;          /* like early, but close at once (unread body: a reset) */
 };
+static int64_t close_fresh_until; /* accept-and-close every connection until then */
+static unsigned fresh_closed;
 
 struct request {
 	char head[1024];
@@ -122,6 +125,10 @@ static void serve(struct hpeer *p, int fd, unsigned conn)
 		snprintf(rq->head, sizeof(rq->head), "%s", head);
 		rq->conn = conn;
 		rq->at_ms = mono_ms();
+		if (a.early_rst) {
+			say(fd, "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large");
+			return;
+		}
 		if (a.early) {
 			say(fd, "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large");
 			/* a lingering close, as real servers do: the body is read and dropped so
@@ -194,6 +201,11 @@ static void *hpeer_main(void *arg)
 		int fd = accept(p->lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
+		if (mono_ms() < __atomic_load_n(&close_fresh_until, __ATOMIC_ACQUIRE)) {
+			fresh_closed++;
+			close(fd);
+			continue;
+		}
 		struct timeval rt = {0, 20000};
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rt, sizeof(rt));
 		serve(p, fd, p->connections++);
@@ -286,6 +298,9 @@ static struct mxp_send_counters wait_settled(struct mxp_sender *s, unsigned i, u
 			return c;
 		usleep(1000);
 	}
+	cr_assert_fail("not settled in 15 s: produced %llu delivered %llu lost %llu, want %llu",
+		       (unsigned long long)c.produced, (unsigned long long)c.delivered, (unsigned long long)c.lost,
+		       (unsigned long long)want);
 	return c;
 }
 
@@ -390,6 +405,24 @@ static struct answer first_early(unsigned n)
 static struct answer storm_503(unsigned n)
 {
 	return (struct answer){.status = n < 40 ? 503 : 200};
+}
+
+static struct answer first_early_rst(unsigned n)
+{
+	return (struct answer){.early_rst = n == 0};
+}
+
+static struct answer first_503_close_ra(unsigned n)
+{
+	if (n == 0)
+		__atomic_store_n(&close_fresh_until, mono_ms() + 1500, __ATOMIC_RELEASE);
+	return (struct answer){.status = n == 0 ? 503 : 200, .retry_after = n == 0 ? 2 : 0, .close_header = n == 0};
+}
+
+static struct answer never_answers(unsigned n)
+{
+	(void)n;
+	return (struct answer){.no_answer = true};
 }
 
 /* ---- tests ---- */
@@ -597,6 +630,75 @@ static void test_answer_before_the_body(void)
 	hpeer_free(&p);
 }
 
+/* The same 413 before the body, but the receiver closes at once: the unread body makes
+ * the kernel reset the connection, so the send fails. The answer still decides: the
+ * body is refused (lost, not resent), and the reset is no failure. */
+static void test_answer_before_the_body_rst(void)
+{
+	struct hpeer p;
+	hpeer_start(&p, first_early_rst);
+	unsigned i;
+	struct mxp_sender *s = http_sender(p.port, NULL, &i);
+	put_body(s, i, 0, 10, 4 << 20);
+	put_body(s, i, 1, 5, 0);
+	cr_assert_eq(mxp_sender_end_interval(s, i), 0);
+	struct mxp_send_counters c = wait_settled(s, i, 15);
+	mxp_sender_stop(s, 1000);
+	hpeer_stop(&p);
+	cr_assert_eq(c.lost_rejected, 10, "rejected %llu", (unsigned long long)c.lost_rejected);
+	cr_assert_eq(c.delivered, 5);
+	cr_assert_eq(c.failures, 0, "failures %llu", (unsigned long long)c.failures);
+	cr_assert_eq(p.nreq, 2, "body 0 is not sent again: %u requests", p.nreq);
+	mxp_sender_free(s);
+	hpeer_free(&p);
+}
+
+/* A 503 with Retry-After: 2 and Connection: close, then a receiver that closes every
+ * new connection for 1.5 s: mxp does not connect before the Retry-After is over, so
+ * it never meets those closes (it used to reconnect in a tight loop). */
+static void test_retry_after_no_reconnect_before(void)
+{
+	struct hpeer p;
+	fresh_closed = 0;
+	close_fresh_until = 0;
+	hpeer_start(&p, first_503_close_ra);
+	unsigned i;
+	struct mxp_sender *s = http_sender(p.port, NULL, &i);
+	put_intervals(s, i, 0, 1);
+	struct mxp_send_counters c = wait_settled(s, i, 15);
+	mxp_sender_stop(s, 1000);
+	hpeer_stop(&p);
+	cr_assert_eq(c.delivered, 15);
+	cr_assert_eq(fresh_closed, 0, "%u connections made during the Retry-After", fresh_closed);
+	cr_assert_geq(p.req[1].at_ms - p.req[0].at_ms, 1990, "the retry came %lld ms after the 503",
+		      (long long)(p.req[1].at_ms - p.req[0].at_ms));
+	mxp_sender_free(s);
+	hpeer_free(&p);
+}
+
+/* A receiver that reads each request and closes without answering: every connection
+ * fails, and the wait before the next doubles (0.1, 0.2, 0.4, 0.8 s ...): writing a
+ * request is not a success that resets it. In 2.5 s that is about 5 connections;
+ * with the wait reset at every write it was about 25. */
+static void test_backoff_grows(void)
+{
+	struct hpeer p;
+	hpeer_start(&p, never_answers);
+	unsigned i;
+	struct mxp_sender *s = http_sender(p.port, NULL, &i);
+	put_intervals(s, i, 0, 1);
+	usleep(2500000);
+	struct mxp_send_counters c = counters(s, i);
+	mxp_sender_stop(s, 0);
+	hpeer_stop(&p);
+	cr_assert_geq(p.connections, 3, "connections %u", p.connections);
+	cr_assert_leq(p.connections, 8, "connections %u in 2.5 s: the backoff did not grow", p.connections);
+	cr_assert_geq(c.failures + 1, c.reconnects, "every connection failed: %llu failures, %llu connects",
+		      (unsigned long long)c.failures, (unsigned long long)c.reconnects);
+	mxp_sender_free(s);
+	hpeer_free(&p);
+}
+
 /* 503 for the first 40 requests with `buffer on failures` = 2: the oldest intervals
  * are dropped and counted; once the receiver recovers the rest arrive, in order. */
 static void test_5xx_storm_past_buffer_on_failures(void)
@@ -725,3 +827,6 @@ BOTH(garbage_answer)
 BOTH(no_answer_within_timeout)
 BOTH(answer_before_the_body)
 BOTH(5xx_storm_past_buffer_on_failures)
+BOTH(answer_before_the_body_rst)
+BOTH(retry_after_no_reconnect_before)
+BOTH(backoff_grows)
