@@ -15,8 +15,9 @@ profile=${1:-run}
 run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev)
 # Testing: the unit-test framework, clang for the sanitizer/fuzz builds, and the real
 # receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
-# reads them back; python3 comes with graphite-carbon).
-test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl)
+# reads them back; python3 comes with graphite-carbon; socat is the TLS front of
+# opentsdb:https, openssl makes the tests' certificates).
+test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl)
 # Benchmarks: gnuplot (no X11) draws bench_pipeline's build/bench-results.png.
 bench_pkgs=(gnuplot-nox)
 

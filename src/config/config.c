@@ -191,6 +191,49 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		ic->formatter_threads = (int)n;
 	}
 
+	ic->retry_min_ms = 30;
+	ic->retry_max_ms = 5000;
+	ic->max_samples = 10000;
+	if (mxp_conf_parse_long(ic->set[MXP_KEY_RETRY_MIN_MS].value, &n) == 0) {
+		where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MIN_MS], MXP_KEY_RETRY_MIN_MS);
+		if (n < 1 || n > 3600000)
+			mxp_conf_error(c, "%s: %ld is out of range (1 to 3600000 ms)", at, n);
+		else
+			ic->retry_min_ms = n;
+	}
+	if (ic->set[MXP_KEY_RETRY_MAX_MS].file == NULL) {
+		/* not written anywhere: the default ceiling, or the min when that is higher */
+		ic->retry_max_ms = ic->retry_min_ms > 5000 ? ic->retry_min_ms : 5000;
+	} else if (mxp_conf_parse_long(ic->set[MXP_KEY_RETRY_MAX_MS].value, &n) == 0) {
+		where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MAX_MS], MXP_KEY_RETRY_MAX_MS);
+		if (n < ic->retry_min_ms || n > 3600000)
+			mxp_conf_error(c, "%s: %ld is out of range ('retry backoff min ms' = %ld to 3600000 ms)", at, n,
+				       ic->retry_min_ms);
+		else
+			ic->retry_max_ms = n;
+	}
+	if (mxp_conf_parse_long(ic->set[MXP_KEY_MAX_SAMPLES_PER_SEND].value, &n) == 0) {
+		where(at, sizeof(at), ic, &ic->set[MXP_KEY_MAX_SAMPLES_PER_SEND], MXP_KEY_MAX_SAMPLES_PER_SEND);
+		if (n < 1 || n > 10000000)
+			mxp_conf_error(c, "%s: %ld is out of range (1 to 10000000 metrics)", at, n);
+		else
+			ic->max_samples = n;
+	}
+	ic->tls_verify = mxp_conf_parse_bool(ic->set[MXP_KEY_TLS_VERIFY].value) != 0;
+	/* credentials go into an HTTP header: a control byte (CR, LF) would end it and
+	 * start another one */
+	static const enum mxp_conf_key header_keys[] = {MXP_KEY_USERNAME, MXP_KEY_PASSWORD, MXP_KEY_BEARER_TOKEN};
+	for (size_t i = 0; i < sizeof(header_keys) / sizeof(header_keys[0]); i++) {
+		const struct mxp_conf_setting *hs = &ic->set[header_keys[i]];
+		bool bad = false;
+		for (const char *q = hs->value; q != NULL && *q != '\0'; q++)
+			bad |= (unsigned char)*q < 0x20 || *q == 0x7f;
+		if (bad) {
+			where(at, sizeof(at), ic, hs, header_keys[i]);
+			mxp_conf_error(c, "%s: a control character (CR, LF, ...) cannot be sent in an HTTP header", at);
+		}
+	}
+
 	/* the seed's default, from this instance's update every; < 1 falls back to it */
 	long def_timeout = (long)ic->update_every * 2 * 1000;
 	struct mxp_conf_setting *ts = &ic->set[MXP_KEY_TIMEOUT_MS];

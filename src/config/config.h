@@ -47,6 +47,15 @@ enum mxp_conf_key {
 	MXP_KEY_COLLECTION,
 	MXP_KEY_HOST_TAGS,               /* netdata.conf [backend] only (read by netdata's rrd_init) */
 	MXP_KEY_FORMATTER_THREADS,       /* mxp's: [exporting:global] (or [backend]) only */
+	MXP_KEY_BEARER_TOKEN,            /* mxp's, HTTP: Authorization: Bearer */
+	MXP_KEY_RETRY_MIN_MS,            /* mxp's, HTTP: first retry delay after a 429/5xx */
+	MXP_KEY_RETRY_MAX_MS,            /* mxp's, HTTP: the retry delay's ceiling */
+	MXP_KEY_MAX_SAMPLES_PER_SEND,    /* mxp's, HTTP: metrics per request at most */
+	MXP_KEY_TLS_VERIFY,              /* mxp's, https: verify the receiver's certificate */
+	MXP_KEY_TLS_CA_FILE,
+	MXP_KEY_TLS_CA_PATH,
+	MXP_KEY_TLS_CERT_FILE,           /* a client certificate */
+	MXP_KEY_TLS_KEY_FILE,
 	MXP_KEY_COUNT
 };
 
@@ -84,6 +93,9 @@ struct mxp_instance_conf {
 	struct mxp_pattern *charts;      /* NULL matches nothing (an empty list) */
 	struct mxp_pattern *hosts;       /* NULL means every host (an empty list) */
 	int formatter_threads;           /* 0 = one per core */
+	long retry_min_ms, retry_max_ms; /* HTTP retry backoff after a 429/5xx */
+	long max_samples;                /* HTTP: metrics per request at most */
+	bool tls_verify;
 	struct mxp_destination *destinations; /* parsed `destination`, the type's default port
 					       * filled in; NULL for kinesis and mongodb */
 	size_t ndestinations;

@@ -17,6 +17,8 @@ struct mxp_baseline_record;
 static int seed_graphite(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 static int seed_opentsdb(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 static int seed_json(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
+static int json_array_item(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
+static int opentsdb_http_object(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
 
 int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 		      const struct mxp_export_settings *settings)
@@ -32,6 +34,12 @@ int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 		bl->put = seed_opentsdb;
 	else if (settings->format == &mxp_format_json)
 		bl->put = seed_json;
+	else if (settings->format == &mxp_format_graphite_http) /* the same lines, in bodies */
+		bl->put = seed_graphite;
+	else if (settings->format == &mxp_format_json_http)
+		bl->put = json_array_item;
+	else if (settings->format == &mxp_format_opentsdb_http)
+		bl->put = opentsdb_http_object;
 	else
 		return -ENOTSUP;
 	bl->reader = mxp_store_reader_get(store);
@@ -149,6 +157,63 @@ static int seed_json(struct mxp_baseline *bl, struct mxp_buf *b, const struct mx
 			   "\"value\":%0.7Lf,\"timestamp\": %llu}\n",
 			   e[0], e[1], pre, e[2], post, e[3], e[4], e[5], e[6], e[7], e[8], e[9], e[10], r->value,
 			   r->t);
+}
+
+/* json:http: the json line's object, ending in ",\n" as an item of the body's array
+ * (http_bodies.c), as netdata's exporting engine joined them. */
+static int json_array_item(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
+{
+	int rc = seed_json(bl, b, r);
+	if (rc < 0)
+		return rc;
+	b->data[b->len - 1] = ',';
+	return mxp_buf_put(b, "\n", 1);
+}
+
+/* opentsdb:http: the seed's object (FORMATS.md §2.5, its spacing), every string
+ * JSON-escaped, and each `k=v` word of the host tags a tag of its own instead of the
+ * seed's text inside the host tag (docs/COMPAT.md, FORMATS.md §10.7); an array item. */
+static int opentsdb_http_object(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
+{
+	mxp_buf_reset(&bl->scratch);
+	if (mxp_json_put_escaped(&bl->scratch, r->hostname) != 0)
+		return -ENOMEM;
+	const char *t = r->tags;
+	while (t != NULL && *t != '\0') {
+		size_t skip = strspn(t, " \t,"), w;
+		t += skip;
+		w = strcspn(t, " \t,");
+		char word[1024];
+		if (w > 0 && w < sizeof(word)) {
+			memcpy(word, t, w);
+			word[w] = '\0';
+			char *eq = strchr(word, '=');
+			if (eq != NULL && eq != word && eq[1] != '\0') {
+				*eq = '\0';
+				if (mxp_buf_puts(&bl->scratch, "\",  \"") != 0 ||
+				    mxp_json_put_escaped(&bl->scratch, word) != 0 ||
+				    mxp_buf_puts(&bl->scratch, "\": \"") != 0 ||
+				    mxp_json_put_escaped(&bl->scratch, eq + 1) != 0)
+					return -ENOMEM;
+			}
+		}
+		t += w;
+	}
+	if (mxp_buf_put(&bl->scratch, "", 1) != 0)
+		return -ENOMEM;
+	size_t pre_at = bl->scratch.len;
+	if (mxp_json_put_escaped(&bl->scratch, r->s->prefix) != 0 || mxp_buf_put(&bl->scratch, "", 1) != 0)
+		return -ENOMEM;
+	const char *host = bl->scratch.data, *prefix = bl->scratch.data + pre_at;
+	if (r->collected)
+		return buf_sprintf(b,
+				   "{  \"metric\": \"%s.%s.%s\",  \"timestamp\": %llu,  \"value\": %lld,  \"tags\": {    "
+				   "\"host\": \"%s\"  }},\n",
+				   prefix, r->chart_name, r->dim_name, r->t, r->collected_value, host);
+	return buf_sprintf(b,
+			   "{  \"metric\": \"%s.%s.%s\",  \"timestamp\": %llu,  \"value\": %0.7Lf,  \"tags\": {    "
+			   "\"host\": \"%s\"  }},\n",
+			   prefix, r->chart_name, r->dim_name, r->t, r->value, host);
 }
 
 /* Appends one record; returns 1, 0 (a NaN average or sum: nothing, as the seed), or

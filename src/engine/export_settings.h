@@ -20,6 +20,8 @@ struct mxp_export_settings {
 	int update_every;                    /* `update every`, seconds, default 10 */
 	const struct mxp_pattern *charts;    /* `send charts matching`; NULL matches nothing */
 	const struct mxp_pattern *hosts;     /* `send hosts matching`; NULL means every host */
+	long max_records;                    /* HTTP bodies: records per request at most (`max
+					      * samples per send`); 0: the format's default */
 };
 
 #endif

@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -274,12 +275,12 @@ unsigned long long mxp_exporter_stop(struct mxp_exporter *e, long deadline_ms)
 			mxp_sender_counters(e->sender, e->inst[i].index, &c);
 			fprintf(e->opt.stats,
 				"[%s] totals: produced %llu delivered %llu buffered %llu lost %llu (buffer full %llu, "
-				"shutdown %llu); bytes produced %llu sent %llu lost %llu received %llu; intervals %llu "
+				"shutdown %llu, rejected %llu); bytes produced %llu sent %llu lost %llu received %llu; intervals %llu "
 				"written %llu dropped %llu; reconnects %llu failures %llu reads %llu late %llu\n",
 				e->inst[i].name, (unsigned long long)c.produced, (unsigned long long)c.delivered,
 				(unsigned long long)c.buffered, (unsigned long long)c.lost,
 				(unsigned long long)c.lost_buffer_full, (unsigned long long)c.lost_shutdown,
-				(unsigned long long)c.bytes_produced, (unsigned long long)c.bytes_sent,
+				(unsigned long long)c.lost_rejected, (unsigned long long)c.bytes_produced, (unsigned long long)c.bytes_sent,
 				(unsigned long long)c.bytes_lost, (unsigned long long)c.bytes_received,
 				(unsigned long long)c.intervals, (unsigned long long)c.writes,
 				(unsigned long long)c.discards, (unsigned long long)c.reconnects,
@@ -353,11 +354,12 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		if (!ic->enabled)
 			continue;
 		struct instance *in = &e->inst[e->n];
+		bool tls = false;
 		in->e = e;
 		in->name = ic->name;
 		in->type = ic->type;
 		in->set = (struct mxp_export_settings){
-			.format = mxp_format_find(ic->type),
+			.format = mxp_format_find_tls(ic->type, &tls),
 			.source = ic->source,
 			.prefix = ic->set[MXP_KEY_PREFIX].value,
 			.hostname = ic->set[MXP_KEY_HOSTNAME].value,
@@ -368,7 +370,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		};
 		if (in->set.format == NULL) {
 			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb and json "
-					       "over TCP and UDP are); disable the instance or change its type",
+					       "over TCP, UDP and HTTP are); disable the instance or change its type",
 				ic->file, ic->line, ic->name, ic->type);
 			err = EINVAL;
 			goto fail;
@@ -380,7 +382,53 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			.timeout_ms = ic->timeout_ms,
 			.buffer_on_failures = ic->buffer_on_failures,
 		};
+		struct mxp_sender_http http;
+		char *auth = NULL; /* the Authorization value; mxp_sender_add copies it */
+		const struct mxp_body *body = in->set.format->body;
+		if (body != NULL) {
+			in->set.max_records = ic->max_samples;
+			const char *token = ic->set[MXP_KEY_BEARER_TOKEN].value;
+			const char *user = ic->set[MXP_KEY_USERNAME].value, *pass = ic->set[MXP_KEY_PASSWORD].value;
+			if (pass == NULL)
+				pass = "";
+			if (token != NULL && token[0] != '\0') {
+				size_t n = strlen("Bearer ") + strlen(token) + 1;
+				auth = malloc(n);
+				if (auth != NULL)
+					snprintf(auth, n, "Bearer %s", token);
+			} else if (user != NULL && user[0] != '\0') {
+				/* "Basic " + base64 of user:password */
+				size_t n = 6 + 4 * ((strlen(user) + 1 + strlen(pass) + 2) / 3) + 1;
+				auth = malloc(n);
+				if (auth != NULL && mxp_http_basic_auth(auth, n, user, pass) != 0) {
+					free(auth);
+					auth = NULL;
+				}
+			}
+			if (auth == NULL && ((token != NULL && token[0] != '\0') || (user != NULL && user[0] != '\0'))) {
+				err = ENOMEM;
+				goto fail;
+			}
+			const char *rw_path = ic->set[MXP_KEY_REMOTE_WRITE_URL_PATH].value;
+			http = (struct mxp_sender_http){
+				.path = strncmp(ic->type, "prometheus_remote_write", 23) == 0 && rw_path != NULL ? rw_path
+															: body->path,
+				.content_type = body->content_type,
+				.headers = body->headers,
+				.authorization = auth,
+				.retry_min_ms = ic->retry_min_ms,
+				.retry_max_ms = ic->retry_max_ms,
+				.tls = tls,
+				.tls_options = {.verify = ic->tls_verify,
+						.ca_file = ic->set[MXP_KEY_TLS_CA_FILE].value,
+						.ca_path = ic->set[MXP_KEY_TLS_CA_PATH].value,
+						.cert_file = ic->set[MXP_KEY_TLS_CERT_FILE].value,
+						.key_file = ic->set[MXP_KEY_TLS_KEY_FILE].value},
+			};
+			si.http = &http;
+		}
 		int idx = mxp_sender_add(e->sender, &si);
+		free(auth);
 		if (idx < 0) {
 			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] cannot send to its destination: %s", ic->file, ic->line,
 				ic->name, strerror(-idx));

@@ -130,6 +130,7 @@ struct formatter {
 	bool started;
 	struct mxp_thread_cpu cpu;      /* this formatter's own, sampled each window */
 	struct mxp_buf scratch;         /* where a record template is rendered */
+	struct mxp_buf sealed;          /* where a body format may seal a body (swapped in) */
 	struct outbuf *o[MXP_PIPELINE_MAX_INSTANCES]; /* formatter only: being filled, or NULL */
 	long win_records[MXP_PIPELINE_MAX_INSTANCES]; /* of the pieces handed on this window */
 	int win_err;
@@ -351,14 +352,30 @@ static struct outbuf *outbuf_of(struct mxp_pipeline *p, struct formatter *f, uns
 	o->records = 0;
 	o->err = 0;
 	o->end = false;
+	const struct mxp_body *body = p->settings[k]->format->body;
+	if (body != NULL && body->open != NULL)
+		o->err = body->open(&o->buf);
 	f->o[k] = o;
 	return o;
 }
 
-/* Hands instance k's buffer to the sink (end: its last of the window). */
-static void outbuf_publish(struct formatter *f, unsigned k, bool end)
+/* Hands instance k's buffer to the sink (end: its last of the window). A body format's
+ * buffer is sealed into a finished request body first, or emptied when it has no
+ * record (no request is sent for it). */
+static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned k, bool end)
 {
 	struct outbuf *o = f->o[k];
+	const struct mxp_body *body = p->settings[k]->format->body;
+	if (body != NULL && o->err == 0) {
+		if (o->records == 0) {
+			mxp_buf_reset(&o->buf);
+		} else if (body->seal != NULL) {
+			mxp_buf_reset(&f->sealed);
+			int rc = body->seal(&o->buf, o->records, &f->sealed);
+			if (rc != 0)
+				o->err = rc;
+		}
+	}
 	f->win_records[k] += o->records;
 	if (f->win_err == 0)
 		f->win_err = o->err;
@@ -377,6 +394,9 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 		const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
 		const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
 		const bool templates = p->cache_slot[k] >= 0 && fmt->render_template != NULL;
+		/* a body format: at most this many records per request body */
+		const long max_records = fmt->body == NULL ? 0
+					 : s->max_records > 0 ? s->max_records : fmt->body->max_records;
 		struct outbuf *o = NULL;
 
 		for (unsigned i = 0; i < sh->n; i++) {
@@ -397,19 +417,24 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			};
 			const struct mxp_record_template *t = templates ? template_of(p, f, k, &opt, &series) : NULL;
 			const time_t when = (time_t)r->t;
-			int rc = t != NULL ? mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected : 0,
-							      as_collected ? 0 : r->v.stored, when)
+			int rc = t != NULL ? (fmt->put_template ? fmt->put_template : mxp_template_put)(
+						     &o->buf, t, as_collected, as_collected ? r->v.collected : 0,
+						     as_collected ? 0 : r->v.stored, when)
 				 : as_collected ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, when)
 						: fmt->put_stored(&o->buf, &opt, &series, r->v.stored, when);
 			if (rc < 0)
 				o->err = rc;
 			else
 				o->records += rc;
+			if (max_records > 0 && o->records >= max_records) {
+				outbuf_publish(p, f, k, false);
+				o = NULL;
+			}
 		}
 		/* stream the window out in bounded pieces: memory stays small and the sender
 		 * writes while the rest is formatted */
 		if (o != NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
-			outbuf_publish(f, k, false);
+			outbuf_publish(p, f, k, false);
 	}
 	return 0;
 }
@@ -433,7 +458,7 @@ static void *formatter_main(void *arg)
 		for (unsigned k = 0; k < p->k; k++) {
 			if (outbuf_of(p, f, k) == NULL)
 				return NULL;
-			outbuf_publish(f, k, true);
+			outbuf_publish(p, f, k, true);
 		}
 		struct ack *a = mxp_channel_acquire_wait_spsc(&f->ack, &p->stop);
 		if (a == NULL)
@@ -638,6 +663,7 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 			mxp_channel_free(&f->out);
 			mxp_channel_free(&f->ack);
 			mxp_buf_free(&f->scratch);
+			mxp_buf_free(&f->sealed);
 		}
 		free(p->f);
 	}

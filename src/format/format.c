@@ -16,14 +16,30 @@ static const struct {
 	{"opentsdb:telnet", &mxp_format_opentsdb_telnet},
 	{"json", &mxp_format_json},
 	{"json:plaintext", &mxp_format_json},
+	{"graphite:http", &mxp_format_graphite_http},
+	{"graphite:https", &mxp_format_graphite_http},
+	{"opentsdb:http", &mxp_format_opentsdb_http},
+	{"opentsdb:https", &mxp_format_opentsdb_http},
+	{"json:http", &mxp_format_json_http},
+	{"json:https", &mxp_format_json_http},
 };
+
+const struct mxp_format *mxp_format_find_tls(const char *type, bool *tls)
+{
+	for (size_t i = 0; i < sizeof(text_types) / sizeof(text_types[0]); i++)
+		if (strcmp(type, text_types[i].type) == 0) {
+			if (tls != NULL) {
+				size_t n = strlen(type);
+				*tls = n > 6 && strcmp(type + n - 6, ":https") == 0;
+			}
+			return text_types[i].format;
+		}
+	return NULL;
+}
 
 const struct mxp_format *mxp_format_find(const char *type)
 {
-	for (size_t i = 0; i < sizeof(text_types) / sizeof(text_types[0]); i++)
-		if (strcmp(type, text_types[i].type) == 0)
-			return text_types[i].format;
-	return NULL;
+	return mxp_format_find_tls(type, NULL);
 }
 
 /* Writes the value at w as %lld or %0.7Lf; returns its length. */

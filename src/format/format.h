@@ -15,6 +15,25 @@ struct mxp_host;
 struct mxp_chart;
 struct mxp_dim;
 
+struct mxp_record_template;
+
+/* A format whose output goes in HTTP request bodies (opentsdb:http, json:http,
+ * graphite:http, prometheus_remote_write) rather than as a stream of lines. Each buffer a
+ * formatter hands to the sender is then one finished body: opened before its first
+ * record, sealed (closed, compressed) when it is handed over, and sent as one request. */
+struct mxp_body {
+	const char *path;         /* the request path when the config sets none */
+	const char *content_type; /* the Content-Type header's value */
+	const char *headers;      /* more header lines, each ending in CRLF ("" for none) */
+	long max_records;         /* records per body at most (0: no limit but the bytes) */
+	/* Writes what opens a body into the empty b (e.g. "[\n"); NULL: nothing. 0 or -ENOMEM. */
+	int (*open)(struct mxp_buf *b);
+	/* Finishes b, which holds `records` (>= 1) records after what open wrote. It may
+	 * write the result into scratch (a buffer of the formatter's) and swap the two. 0 or
+	 * -ENOMEM. NULL: the body is complete as it is. */
+	int (*seal)(struct mxp_buf *b, long records, struct mxp_buf *scratch);
+};
+
 /* What an instance's settings say about names; shared by every record it formats. */
 struct mxp_format_options {
 	const char *prefix;      /* used raw, never sanitized (the seed did not) */
@@ -60,6 +79,12 @@ struct mxp_format {
 	 * their lengths. Records built from them are byte for byte put_*'s. 0, -ENOMEM. */
 	int (*render_template)(struct mxp_buf *out, const struct mxp_format_options *o,
 			       const struct mxp_series *s, struct mxp_template_shape *shape);
+	/* Optional: appends a record from a template this format rendered, for formats whose
+	 * records are not text (remote write); NULL: mxp_template_put. Same returns. */
+	int (*put_template)(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
+			    long long collected, long double stored, time_t t);
+	/* NULL for a line format; else how its records make HTTP request bodies. */
+	const struct mxp_body *body;
 };
 
 /* Appends a record from template tpl: the value is `collected` (%lld) when
@@ -71,10 +96,16 @@ int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, b
 extern const struct mxp_format mxp_format_graphite;
 extern const struct mxp_format mxp_format_opentsdb_telnet;
 extern const struct mxp_format mxp_format_json;
+/* HTTP bodies (graphite.c, http_bodies.c) */
+extern const struct mxp_format mxp_format_graphite_http;
+extern const struct mxp_format mxp_format_json_http;
+extern const struct mxp_format mxp_format_opentsdb_http;
 
-/* The format of a text backend `type` value with every alias of the seed
- * ("graphite", "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json",
- * "json:plaintext"), or NULL. */
+/* The format of a backend `type` value with every alias of the seed ("graphite",
+ * "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json", "json:plaintext") and
+ * the HTTP ones ("graphite:http", "opentsdb:https", ...), or NULL. *tls (may be NULL)
+ * says whether the type is an https one. */
+const struct mxp_format *mxp_format_find_tls(const char *type, bool *tls);
 const struct mxp_format *mxp_format_find(const char *type);
 
 #endif

@@ -308,6 +308,50 @@ fake_peer_start() {
 	export FAKE_PEER_PORT FAKE_PEER_PID FAKE_PEER_LOG
 }
 
+# http_sink_start OUT: tests/integration/http_sink.py, a plain HTTP listener that keeps
+# every request as a JSON line in OUT and answers 204 (for json:http and graphite:http,
+# which no real receiver takes). Sets HTTP_SINK_PORT, HTTP_SINK_PID.
+http_sink_start() {
+	local out=$1 portfile deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	portfile=$(mktemp -u) || return 1
+	"$RECEIVERS_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/http_sink.py" "$portfile" "$out" 2>"$out.log" &
+	HTTP_SINK_PID=$!
+	RECEIVERS_PIDS+=("$HTTP_SINK_PID")
+	until [ -s "$portfile" ] && read -r HTTP_SINK_PORT <"$portfile"; do
+		if ! kill -0 "$HTTP_SINK_PID" 2>/dev/null || [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "http_sink did not start:"
+			cat "$out.log" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+	rm -f "$portfile"
+	export HTTP_SINK_PORT HTTP_SINK_PID
+}
+
+# tls_front_start CERT KEY PORT: Debian's socat as a TLS front (RECEIVERS.md) that
+# terminates TLS with CERT/KEY and forwards each connection to 127.0.0.1:PORT in plain
+# (VictoriaMetrics' /api/put has no TLS of its own). Sets TLS_FRONT_PORT, TLS_FRONT_PID.
+tls_front_start() {
+	local cert=$1 key=$2 target=$3 attempt log
+	command -v socat >/dev/null || { _receivers_say "socat is not installed"; return 1; }
+	log=$(mktemp) || return 1
+	RECEIVERS_FILES+=("$log")
+	for attempt in 1 2 3; do
+		TLS_FRONT_PORT=$(free_port 1) || return 1
+		socat "OPENSSL-LISTEN:$TLS_FRONT_PORT,bind=127.0.0.1,reuseaddr,fork,cert=$cert,key=$key,verify=0" \
+			"TCP:127.0.0.1:$target" 2>"$log" &
+		TLS_FRONT_PID=$!
+		RECEIVERS_PIDS+=("$TLS_FRONT_PID")
+		if _receivers_wait "$TLS_FRONT_PID" "$log" socat _receivers_listens "$TLS_FRONT_PID" "$TLS_FRONT_PORT"; then
+			export TLS_FRONT_PORT TLS_FRONT_PID
+			return 0
+		fi
+		_receivers_forget "$TLS_FRONT_PID"
+	done
+	return 1
+}
+
 # _receivers_ours PID: true while PID is a child of this shell. A receiver the test
 # already stopped and reaped may have its PID reused by an unrelated process.
 _receivers_ours() {

@@ -482,3 +482,40 @@ Test(config, an_inherited_bad_value_is_one_error_at_its_own_section)
 	assert_errors(c, 2, e);
 	mxp_conf_free(c);
 }
+
+Test(config, http_keys_defaults_ranges_and_header_safety)
+{
+	struct mxp_conf *c = load("[opentsdb:http:a]\ndestination = h\n"
+				  "[json:https:b]\ndestination = h\nretry backoff min ms = 8000\ntls verify = no\n"
+				  "max samples per send = 500\n"
+				  "[graphite:http:c]\ndestination = h\nretry backoff min ms = 100\n"
+				  "retry backoff max ms = 50\nmax samples per send = 0\n"
+				  "[json:http:d]\ndestination = h\nusername = a\rb\npassword = p\n");
+	const struct mxp_instance_conf *a = instance(c, "opentsdb:http:a"),
+				       *b = instance(c, "json:https:b");
+	cr_assert_eq(a->retry_min_ms, 30);
+	cr_assert_eq(a->retry_max_ms, 5000);
+	cr_assert_eq(a->max_samples, 10000);
+	cr_assert(a->tls_verify, "verification is on by default");
+	/* a min above the default max, with no max written: the max follows the min */
+	cr_assert_eq(b->retry_min_ms, 8000);
+	cr_assert_eq(b->retry_max_ms, 8000);
+	cr_assert_eq(b->max_samples, 500);
+	cr_assert_not(b->tls_verify);
+	static const char *const want[] = {
+		"test.conf:11: [graphite:http:c] retry backoff max ms: 50 is out of range ('retry backoff min ms' = 100 to "
+		"3600000 ms)",
+		"test.conf:12: [graphite:http:c] max samples per send: 0 is out of range (1 to 10000000 metrics)",
+	};
+	bool seen[2] = {false, false};
+	bool control = false;
+	for (size_t i = 0; i < c->nerrors; i++) {
+		for (size_t k = 0; k < 2; k++)
+			seen[k] |= strcmp(c->errors[i], want[k]) == 0;
+		control |= strstr(c->errors[i], "[json:http:d] username: a control character") != NULL;
+	}
+	cr_expect(seen[0], "missing: %s", want[0]);
+	cr_expect(seen[1], "missing: %s", want[1]);
+	cr_expect(control, "a CR in the username is an error; first error: %s", c->nerrors ? c->errors[0] : "-");
+	mxp_conf_free(c);
+}

@@ -84,3 +84,19 @@ const struct mxp_format mxp_format_graphite = {
 	.put_stored = graphite_put_stored,
 	.render_template = graphite_render_template,
 };
+
+/* graphite:http: the same lines, a body of them per request, as netdata's exporting
+ * engine posted them (POST /api/put, Content-Type application/graphite). */
+static const struct mxp_body graphite_body = {
+	.path = "/api/put",
+	.content_type = "application/graphite",
+	.headers = "",
+};
+
+const struct mxp_format mxp_format_graphite_http = {
+	.name = "graphite",
+	.put_collected = graphite_put_collected,
+	.put_stored = graphite_put_stored,
+	.render_template = graphite_render_template,
+	.body = &graphite_body,
+};
