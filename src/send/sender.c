@@ -336,6 +336,8 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 	if (in->state == CLOSING) {
 		if (req->op == MXP_IO_SEND && res > 0 && in->http == NULL)
 			mxp_send_queue_sent(&in->q, &s->pool, (size_t)res); /* it made it out before the cancel */
+		if (req->op == MXP_IO_RECV && in->http != NULL)
+			mxp_http_closing_read(in, res); /* an answer that came with the close */
 		finish_close(s, in, now);
 		return;
 	}

@@ -419,10 +419,9 @@ void mxp_http_on_sent(struct mxp_sender *s, struct inst *in, int res, int64_t no
 				in->name, in->dest_text);
 		in->quiet_close = true;
 	} else {
-		in->q.c.failures++;
-		in->q.dirty = true;
-		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: sending to %s failed: %s; reconnecting", in->name,
-				in->dest_text, res == 0 ? "nothing written" : strerror(-res));
+		/* a failure, unless an answer that explains it is found as the connection goes
+		 * (a refusal sent just before the reset): mxp_http_closed decides */
+		in->send_error = res == 0 ? -EIO : res;
 	}
 	mxp_sender_close_conn(s, in, now);
 }
@@ -468,33 +467,45 @@ static bool last_parse(struct inst *in, const char *p, size_t n)
 	return false;
 }
 
+/* n bytes read off a connection that is going: true when they complete the answer
+ * to the request in flight, which is then settled by mxp_http_closed. */
+static bool absorb(struct inst *in, const char *data, size_t n)
+{
+	if (in->req == NULL || in->answered_early)
+		return false;
+	in->q.c.bytes_received += (uint64_t)n;
+	in->q.c.reads++;
+	in->q.dirty = true;
+	bool done = false;
+	if (in->tls == NULL) {
+		done = last_parse(in, data, n);
+	} else if (mxp_tls_feed(in->tls, data, n) == 0) {
+		long k;
+		while (!done && (k = mxp_tls_read(in->tls, in->pbuf, sizeof(in->pbuf))) > 0)
+			done = last_parse(in, in->pbuf, (size_t)k);
+	}
+	if (done) {
+		in->answered_early = true;
+		in->quiet_close = true;
+	}
+	return done;
+}
+
+void mxp_http_closing_read(struct inst *in, int res)
+{
+	if (res > 0)
+		absorb(in, in->rbuf, (size_t)res);
+}
+
 void mxp_http_last_words(struct inst *in)
 {
-	if (in->req == NULL || in->answered_early || in->fd < 0)
-		return;
 	/* a request is unanswered as the connection goes: the receiver may have answered
 	 * and reset at once (a refusal before the body), and the event that closes came
 	 * first. Whatever it said is still in the socket; read it without waiting. */
-	for (int round = 0; round < 16; round++) {
+	for (int round = 0; round < 16 && in->req != NULL && !in->answered_early && in->fd >= 0; round++) {
 		ssize_t n = recv(in->fd, in->rbuf, sizeof(in->rbuf), MSG_DONTWAIT);
-		if (n <= 0)
+		if (n <= 0 || absorb(in, in->rbuf, (size_t)n))
 			return;
-		in->q.c.bytes_received += (uint64_t)n;
-		in->q.c.reads++;
-		in->q.dirty = true;
-		bool done = false;
-		if (in->tls == NULL) {
-			done = last_parse(in, in->rbuf, (size_t)n);
-		} else if (mxp_tls_feed(in->tls, in->rbuf, (size_t)n) == 0) {
-			long k;
-			while (!done && (k = mxp_tls_read(in->tls, in->pbuf, sizeof(in->pbuf))) > 0)
-				done = last_parse(in, in->pbuf, (size_t)k);
-		}
-		if (done) {
-			in->answered_early = true; /* settled by mxp_http_closed */
-			in->quiet_close = true;
-			return;
-		}
 	}
 }
 
@@ -502,8 +513,18 @@ void mxp_http_closed(struct mxp_sender *s, struct inst *in, int64_t now)
 {
 	/* an answer that came before the request was written in full decides the
 	 * request now that no send reads it any more */
-	if (in->answered_early && in->req != NULL)
+	bool answered = in->answered_early && in->req != NULL;
+	if (answered) {
 		settle(s, in, now);
+		in->quiet_close = true;
+	}
+	if (in->send_error != 0 && !answered) {
+		in->q.c.failures++;
+		in->q.dirty = true;
+		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: sending to %s failed: %s; reconnecting", in->name,
+				in->dest_text, in->send_error == -EIO ? "nothing written" : strerror(-in->send_error));
+	}
+	in->send_error = 0;
 	/* an unanswered request is sent again, whole, on the next connection */
 	in->req = NULL;
 	in->req_off = 0;

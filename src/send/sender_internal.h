@@ -74,6 +74,8 @@ struct inst {
 					 * handled when the send completes (the kernel still reads
 					 * the body until then) */
 	bool quiet_close;               /* the close is no failure: reconnect without backoff */
+	int send_error;                 /* -errno of a failed send, judged at the close (an
+					 * answer found then explains it) */
 	unsigned answered;              /* responses on this connection */
 	const char *rx;                 /* what is being parsed: rbuf, or pbuf with TLS */
 	size_t rb_off, rb_len;          /* of rx: parsed up to rb_off */
@@ -131,6 +133,9 @@ void mxp_http_connected(struct mxp_sender *s, struct inst *in, int64_t now);
 /* nothing is in flight on the connection any more, its socket still open: reads an
  * answer to the request in flight that is still in the socket */
 void mxp_http_last_words(struct inst *in);
+/* a receive completed (res bytes in rbuf) while the connection is closing: an answer to
+ * the request in flight among them is kept for mxp_http_closed */
+void mxp_http_closing_read(struct inst *in, int res);
 /* the connection is closed, nothing in flight: settles an answer it holds */
 void mxp_http_closed(struct mxp_sender *s, struct inst *in, int64_t now);
 void mxp_http_start_send(struct mxp_sender *s, struct inst *in);
