@@ -12,12 +12,15 @@ set -euo pipefail
 profile=${1:-run}
 
 # Building and running: compiler, build system, and the libraries linked into libmxp.
-run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev)
+run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev
+          libprotobuf-c-dev protobuf-c-compiler libsnappy-dev)
 # Testing: the unit-test framework, clang for the sanitizer/fuzz builds, and the real
 # receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
 # reads them back; python3 comes with graphite-carbon; socat is the TLS front of
-# opentsdb:https, openssl makes the tests' certificates).
-test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl)
+# opentsdb:https, openssl makes the tests' certificates; prometheus receives remote
+# write; its service is not started by the package here, the tests start their own).
+test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl
+           prometheus)
 # Benchmarks: gnuplot (no X11) draws bench_pipeline's build/bench-results.png.
 bench_pkgs=(gnuplot-nox)
 

@@ -112,6 +112,7 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 			if (source == MXP_SOURCE_AS_COLLECTED) {
 				x->collected = mxp_dim_last_collected_value(d);
 				x->collected_t = (time_t)(usec / 1000000);
+				x->collected_ms = (unsigned)(usec % 1000000 / 1000);
 			} else if (ring) {
 				x->value = ring_value(&w, d, source, &x->value_t);
 			} else {

@@ -22,6 +22,7 @@ struct mxp_dim_reading {
 	bool exported;           /* collected at or after the window's start (the seed's test) */
 	long long collected;     /* as collected: the raw value */
 	time_t collected_t;      /* as collected: its time, whole seconds */
+	unsigned collected_ms;   /* as collected: the milliseconds of that time, 0..999 */
 	long double value;       /* average or sum over the window; NAN = nothing to send */
 	time_t value_t;          /* the time the value is reported at */
 };

@@ -367,6 +367,10 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 		}
 	}
 	d->serial = s->next_dim_serial++;
+	const struct mxp_dim *first = c->dims;
+	if (first != NULL && (first->algorithm != d->algorithm || labs(first->multiplier) != labs(d->multiplier) ||
+			      labs(first->divisor) != labs(d->divisor)))
+		ck_pr_store_int(&c->heterogeneous, 1);
 	/* the dim is whole (slots empty) before a reader can reach it */
 	if (c->dims_tail == NULL)
 		ck_pr_store_ptr(&c->dims, d);

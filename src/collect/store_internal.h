@@ -88,6 +88,11 @@ struct mxp_chart {
 	struct mxp_dim *dims;          /* head, published with a release store */
 	struct mxp_dim *dims_tail;     /* writers only, under structure_lock */
 	unsigned ndims;                /* writers only */
+	int heterogeneous;             /* ck_pr: set (never cleared: dims are not removed)
+					* by the add of a dim whose algorithm, |multiplier|
+					* or |divisor| differ from the first dim's; remote
+					* write names such a chart's as-collected series per
+					* dim (FORMATS.md §3.1) */
 	long double prev_total;        /* writer-private: the previous update's collected total */
 	bool has_prev_total;
 };
@@ -176,6 +181,14 @@ static inline struct mxp_dim *mxp_chart_dims(const struct mxp_chart *c)
 static inline struct mxp_dim *mxp_dim_next(const struct mxp_dim *d)
 {
 	return ck_pr_load_ptr(&d->next);
+}
+
+/* Whether the chart's dims differ in algorithm, |multiplier| or |divisor| (the seed's
+ * "homogeneous" test, negated). A reader may see it set while walking dims added
+ * before it was. */
+static inline bool mxp_chart_heterogeneous(const struct mxp_chart *c)
+{
+	return ck_pr_load_int(&c->heterogeneous) != 0;
 }
 
 /* The [seq] fields of a dim, copied by a reader. Valid only if the chart's sequence

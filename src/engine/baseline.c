@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "engine/baseline.h"
+#include "engine/baseline_internal.h"
 #include "format/format.h"
 #include "format/json/json.h"
 #include "format/names.h"
@@ -40,7 +40,11 @@ int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 		bl->put = json_array_item;
 	else if (settings->format == &mxp_format_opentsdb_http)
 		bl->put = opentsdb_http_object;
-	else
+	else if (settings->format == &mxp_format_remote_write) {
+		bl->put = mxp_baseline_rw_record; /* JSON lines of what should arrive */
+		bl->put_host = mxp_baseline_rw_host;
+		bl->skip_inf = true; /* the seed's remote write skipped ±Inf too (FORMATS.md §3.1) */
+	} else
 		return -ENOTSUP;
 	bl->reader = mxp_store_reader_get(store);
 	return bl->reader ? 0 : -ENOMEM;
@@ -75,21 +79,6 @@ __attribute__((format(printf, 2, 3))) static int buf_sprintf(struct mxp_buf *b, 
 		room = (size_t)n + 1;
 	}
 }
-
-/* What one record of the seed's formatters needs, prepared by put_record(). */
-struct mxp_baseline_record {
-	const struct mxp_export_settings *s;
-	const struct mxp_chart *c;
-	const struct mxp_dim *d;
-	const char *hostname;
-	const char *tags;                 /* NULL when the host has none */
-	const char *chart_name;           /* name-copied, for graphite and opentsdb */
-	const char *dim_name;
-	bool collected;
-	long long collected_value;
-	long double value;
-	unsigned long long t;
-};
 
 static int seed_graphite(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r)
 {
@@ -225,6 +214,8 @@ static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct m
 	bool collected = s->source == MXP_SOURCE_AS_COLLECTED;
 	if (!collected && isnan(x->value))
 		return 0;
+	if (!collected && bl->skip_inf && (isinf(x->value) || isinf((double)x->value)))
+		return 0;
 	char chart_name[MXP_NAME_MAX + 1], dim_name[MXP_NAME_MAX + 1];
 	mxp_name_copy(chart_name, s->send_names ? c->name : c->id);
 	mxp_name_copy(dim_name, s->send_names ? x->dim->name : x->dim->id);
@@ -238,6 +229,7 @@ static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct m
 		.dim_name = dim_name,
 		.collected = collected,
 		.collected_value = x->collected,
+		.collected_ms = x->collected_ms,
 		.value = x->value,
 		.t = (unsigned long long)(collected ? x->collected_t : x->value_t),
 	};
@@ -258,6 +250,11 @@ long mxp_baseline_export(struct mxp_baseline *bl, time_t after, time_t before, s
 		if (rc <= 0)
 			continue;
 		const char *hostname = h->is_localhost ? s->hostname : h->hostname;
+		if (bl->put_host != NULL) {
+			rc = bl->put_host(bl, out, h, hostname, before);
+			if (rc > 0)
+				records += rc;
+		}
 		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL && rc >= 0; c = mxp_chart_next(c)) {
 			rc = mxp_filter_chart(&bl->filters, s, c);
 			if (rc <= 0)

@@ -7,6 +7,7 @@
 #ifndef MXP_BASELINE_H
 #define MXP_BASELINE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -24,8 +25,13 @@ struct mxp_baseline {
 	struct mxp_store_reader *reader;
 	struct mxp_filter_cache filters;
 	struct mxp_chart_reading reading;
-	/* the seed's formatter for settings->format (graphite, opentsdb or json) */
+	/* the seed's formatter for settings->format (graphite, opentsdb, json, their
+	 * bodies, remote write's oracle lines): appends one record; 0 or -ENOMEM */
 	int (*put)(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_baseline_record *r);
+	/* remote write: a host's own series before its charts; records appended or -ENOMEM */
+	int (*put_host)(struct mxp_baseline *bl, struct mxp_buf *b, const struct mxp_host *h, const char *hostname,
+			time_t t);
+	bool skip_inf;            /* averages and sums that are ±Inf are not sent (remote write) */
 	struct mxp_buf scratch;  /* JSON-escaped copies of a record's strings */
 	struct mxp_query_ops ops; /* a copy of mxp_ring_query_ops: the generic value path */
 };

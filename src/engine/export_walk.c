@@ -69,6 +69,7 @@ static int format_one(void *arg, const struct mxp_host *h, const struct mxp_char
 		.chart = c,
 		.dim = x->dim,
 		.hostname = h->is_localhost ? s->hostname : h->hostname,
+		.collected_ms = x->collected_ms,
 	};
 	int rc = s->source == MXP_SOURCE_AS_COLLECTED
 			 ? s->format->put_collected(fw->out, &fw->opt, &series, x->collected, x->collected_t)
@@ -84,7 +85,7 @@ long mxp_walk_export(struct mxp_walk *w, time_t after, time_t before, struct mxp
 	const struct mxp_export_settings *s = w->settings;
 	struct format_walk fw = {
 		.s = s,
-		.opt = {.prefix = s->prefix, .send_names = s->send_names},
+		.opt = {.prefix = s->prefix, .send_names = s->send_names, .source = s->source},
 		.out = out,
 	};
 	mxp_store_read_begin(w->reader);

@@ -369,7 +369,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			.hosts = ic->hosts,
 		};
 		if (in->set.format == NULL) {
-			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb and json "
+			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb, json and remote write "
 					       "over TCP, UDP and HTTP are); disable the instance or change its type",
 				ic->file, ic->line, ic->name, ic->type);
 			err = EINVAL;

@@ -77,12 +77,16 @@
  * per two records. The chart and host are the dim's (dim->chart, chart->host), valid
  * while the collector's epoch section is open. */
 struct record {
-	const struct mxp_dim *dim;
+	const struct mxp_dim *dim;      /* NULL: a host's own record (v.host) */
 	uint32_t mask;                  /* bit k: instance k exports it */
 	uint32_t t;                     /* seconds since the epoch (until 2106) */
 	union {
-		long long collected;    /* MXP_SOURCE_AS_COLLECTED */
+		struct {
+			long long value;
+			uint32_t ms;    /* the milliseconds of the collection time */
+		} collected;            /* MXP_SOURCE_AS_COLLECTED */
 		long double stored;     /* average, sum */
+		const struct mxp_host *host; /* dim == NULL: formats' put_host, at t */
 	} v;
 };
 _Static_assert(sizeof(struct record) == 32, "a record is half a cache line");
@@ -149,7 +153,8 @@ struct mxp_pipeline {
 	struct mxp_pipeline_sink sink_fn[MXP_PIPELINE_MAX_INSTANCES];
 	struct formatter *f;
 	int cache_slot[MXP_PIPELINE_MAX_INSTANCES]; /* each instance's export_cache slot, or -1 */
-	uint64_t owner[MXP_PIPELINE_MAX_INSTANCES]; /* unique: marks the templates each made */            /* n, cache-line aligned */
+	uint64_t owner[MXP_PIPELINE_MAX_INSTANCES]; /* unique: marks the templates each made */
+	uint32_t host_mask;             /* instances whose format writes per-host records */            /* n, cache-line aligned */
 	pthread_t collector, sink;
 	bool collector_started, sink_started;
 	struct mxp_thread_cpu collector_cpu, sink_cpu;
@@ -209,6 +214,15 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 		}
 		if (hmask == 0)
 			continue;
+		if (hmask & p->host_mask) {
+			/* the host's own series (remote write's netdata_info), before its charts,
+			 * stamped with the window's end */
+			struct record r = {.dim = NULL, .mask = hmask & p->host_mask, .t = (uint32_t)before};
+			r.v.host = h;
+			int rc = emit(p, p->n == 1 ? 0 : h->serial % p->n, &r);
+			if (rc != 0)
+				return rc;
+		}
 		for (struct mxp_chart *c = mxp_host_charts(h); c != NULL; c = mxp_chart_next(c)) {
 			uint32_t mask = 0;
 			for (unsigned k = 0; k < p->k; k++) {
@@ -229,7 +243,8 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 					continue;
 				struct record r = {.dim = x->dim, .mask = mask};
 				if (source == MXP_SOURCE_AS_COLLECTED) {
-					r.v.collected = x->collected;
+					r.v.collected.value = x->collected;
+					r.v.collected.ms = x->collected_ms;
 					r.t = (uint32_t)x->collected_t;
 				} else {
 					r.v.stored = x->value;
@@ -316,9 +331,11 @@ static const struct mxp_record_template *template_of(const struct mxp_pipeline *
 {
 	struct mxp_dim *d = (struct mxp_dim *)series->dim;
 	struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
-	if (t != NULL && t->owner == p->owner[k])
+	const struct mxp_format *fmt = p->settings[k]->format;
+	if (t != NULL && t->owner == p->owner[k] &&
+	    (fmt->template_variant == NULL || t->variant == fmt->template_variant(opt, series)))
 		return t;
-	struct mxp_template_shape shape;
+	struct mxp_template_shape shape = {0};
 	mxp_buf_reset(&f->scratch);
 	if (p->settings[k]->format->render_template(&f->scratch, opt, series, &shape) != 0)
 		return NULL;
@@ -329,6 +346,7 @@ static const struct mxp_record_template *template_of(const struct mxp_pipeline *
 	n->a = shape.a;
 	n->b = shape.b;
 	n->c = shape.c;
+	n->variant = shape.variant;
 	n->ts_first = shape.ts_first;
 	memcpy(n->bytes, f->scratch.data, f->scratch.len);
 	free(t);
@@ -391,7 +409,8 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 	for (unsigned k = 0; k < p->k; k++) {
 		const struct mxp_export_settings *s = p->settings[k];
 		const struct mxp_format *fmt = s->format;
-		const struct mxp_format_options opt = {.prefix = s->prefix, .send_names = s->send_names};
+		const struct mxp_format_options opt = {
+			.prefix = s->prefix, .send_names = s->send_names, .source = s->source};
 		const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
 		const bool templates = p->cache_slot[k] >= 0 && fmt->render_template != NULL;
 		/* a body format: at most this many records per request body */
@@ -407,21 +426,34 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 				return -ECANCELED;
 			if (o->err != 0)
 				break;
-			const struct mxp_chart *chart = r->dim->chart;
-			const struct mxp_host *host = chart->host;
-			const struct mxp_series series = {
-				.host = host,
-				.chart = chart,
-				.dim = r->dim,
-				.hostname = host->is_localhost ? s->hostname : host->hostname,
-			};
-			const struct mxp_record_template *t = templates ? template_of(p, f, k, &opt, &series) : NULL;
 			const time_t when = (time_t)r->t;
-			int rc = t != NULL ? (fmt->put_template ? fmt->put_template : mxp_template_put)(
-						     &o->buf, t, as_collected, as_collected ? r->v.collected : 0,
-						     as_collected ? 0 : r->v.stored, when)
-				 : as_collected ? fmt->put_collected(&o->buf, &opt, &series, r->v.collected, when)
-						: fmt->put_stored(&o->buf, &opt, &series, r->v.stored, when);
+			int rc;
+			if (r->dim == NULL) {
+				const struct mxp_host *h = r->v.host;
+				rc = fmt->put_host(&o->buf, &opt, h, h->is_localhost ? s->hostname : h->hostname, when);
+			} else {
+				const struct mxp_chart *chart = r->dim->chart;
+				const struct mxp_host *host = chart->host;
+				const struct mxp_series series = {
+					.host = host,
+					.chart = chart,
+					.dim = r->dim,
+					.hostname = host->is_localhost ? s->hostname : host->hostname,
+					.collected_ms = as_collected ? r->v.collected.ms : 0,
+				};
+				const long long cv = as_collected ? r->v.collected.value : 0;
+				const long double sv = as_collected ? 0 : r->v.stored;
+				const struct mxp_record_template *t =
+					templates ? template_of(p, f, k, &opt, &series) : NULL;
+				if (t != NULL && fmt->put_template != NULL)
+					rc = fmt->put_template(&o->buf, t, &series, as_collected, cv, sv, when);
+				else if (t != NULL)
+					rc = mxp_template_put(&o->buf, t, as_collected, cv, sv, when);
+				else if (as_collected)
+					rc = fmt->put_collected(&o->buf, &opt, &series, cv, when);
+				else
+					rc = fmt->put_stored(&o->buf, &opt, &series, sv, when);
+			}
 			if (rc < 0)
 				o->err = rc;
 			else
@@ -432,8 +464,10 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			}
 		}
 		/* stream the window out in bounded pieces: memory stays small and the sender
-		 * writes while the rest is formatted */
-		if (o != NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
+		 * writes while the rest is formatted. Request bodies are bounded by their
+		 * record count instead: each piece is a request, and fewer, fuller requests
+		 * cost fewer round trips */
+		if (o != NULL && fmt->body == NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
 			outbuf_publish(p, f, k, false);
 	}
 	return 0;
@@ -741,6 +775,8 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 		p->sink_fn[i] = sinks[i];
 		p->owner[i] = ck_pr_faa_64(&owners, 1) + 1;
 		p->cache_slot[i] = mxp_store_cache_slot_get(store);
+		if (settings[i]->format->put_host != NULL)
+			p->host_mask |= 1u << i;
 	}
 	mxp_thread_cpu_init(&p->collector_cpu, "collector");
 	mxp_thread_cpu_init(&p->sink_cpu, "sink");

@@ -22,6 +22,9 @@ static const struct {
 	{"opentsdb:https", &mxp_format_opentsdb_http},
 	{"json:http", &mxp_format_json_http},
 	{"json:https", &mxp_format_json_http},
+	{"prometheus_remote_write", &mxp_format_remote_write},
+	{"prometheus_remote_write:http", &mxp_format_remote_write},
+	{"prometheus_remote_write:https", &mxp_format_remote_write},
 };
 
 const struct mxp_format *mxp_format_find_tls(const char *type, bool *tls)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config/data_source.h"
 #include "format/buf.h"
 
 struct mxp_host;
@@ -36,8 +37,9 @@ struct mxp_body {
 
 /* What an instance's settings say about names; shared by every record it formats. */
 struct mxp_format_options {
-	const char *prefix;      /* used raw, never sanitized (the seed did not) */
+	const char *prefix;      /* used raw by the text formats (the seed did) */
 	bool send_names;         /* chart and dim names instead of ids (graphite, opentsdb) */
+	enum mxp_source source;  /* the data source: remote write's names depend on it */
 };
 
 /* One series as a format sees it. */
@@ -46,6 +48,8 @@ struct mxp_series {
 	const struct mxp_chart *chart;
 	const struct mxp_dim *dim;
 	const char *hostname;    /* the instance's `hostname` for localhost, else the host's */
+	unsigned collected_ms;   /* as collected: the milliseconds of the collection time,
+				  * 0..999 (remote write sends ms; the text formats, seconds) */
 };
 
 /* A series' record template: the bytes of its records that do not change from one
@@ -56,12 +60,14 @@ struct mxp_series {
 struct mxp_record_template {
 	uint64_t owner;          /* who rendered it: a different owner renders again */
 	uint32_t a, b, c;        /* lengths */
+	uint32_t variant;        /* what template_variant said when it was rendered */
 	bool ts_first;
 	char bytes[];
 };
 
 struct mxp_template_shape {
 	uint32_t a, b, c;
+	uint32_t variant;        /* render_template sets it when the format has template_variant */
 	bool ts_first;
 };
 
@@ -81,8 +87,17 @@ struct mxp_format {
 			       const struct mxp_series *s, struct mxp_template_shape *shape);
 	/* Optional: appends a record from a template this format rendered, for formats whose
 	 * records are not text (remote write); NULL: mxp_template_put. Same returns. */
-	int (*put_template)(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
-			    long long collected, long double stored, time_t t);
+	int (*put_template)(struct mxp_buf *b, const struct mxp_record_template *tpl, const struct mxp_series *s,
+			    bool as_collected, long long collected, long double stored, time_t t);
+	/* Optional: what else, besides the instance and the series, a template depends on
+	 * (remote write: whether the chart's dims are alike). A template rendered with
+	 * another variant is rendered again. NULL: nothing. */
+	uint32_t (*template_variant)(const struct mxp_format_options *o, const struct mxp_series *s);
+	/* Optional: appends the series a format writes once per host and window (remote
+	 * write's netdata_info and netdata_host_tags_info), before the host's charts; t is
+	 * the window's end. Returns the records appended, or -ENOMEM. NULL: none. */
+	int (*put_host)(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_host *h,
+			const char *hostname, time_t t);
 	/* NULL for a line format; else how its records make HTTP request bodies. */
 	const struct mxp_body *body;
 };
@@ -100,6 +115,8 @@ extern const struct mxp_format mxp_format_json;
 extern const struct mxp_format mxp_format_graphite_http;
 extern const struct mxp_format mxp_format_json_http;
 extern const struct mxp_format mxp_format_opentsdb_http;
+/* Prometheus remote write (prometheus/remote_write.c) */
+extern const struct mxp_format mxp_format_remote_write;
 
 /* The format of a backend `type` value with every alias of the seed ("graphite",
  * "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json", "json:plaintext") and

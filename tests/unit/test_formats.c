@@ -284,7 +284,13 @@ Test(names, format_types_and_aliases)
 	cr_assert_eq(mxp_format_find("json"), &mxp_format_json);
 	cr_assert_eq(mxp_format_find("json:plaintext"), &mxp_format_json);
 	cr_assert_null(mxp_format_find("Graphite"), "type values are case-sensitive");
-	cr_assert_null(mxp_format_find("prometheus_remote_write"), "not a text format");
+	cr_assert_eq(mxp_format_find("prometheus_remote_write"), &mxp_format_remote_write);
+	bool tls = true;
+	cr_assert_eq(mxp_format_find_tls("prometheus_remote_write:http", &tls), &mxp_format_remote_write);
+	cr_assert_not(tls);
+	cr_assert_eq(mxp_format_find_tls("opentsdb:https", &tls), &mxp_format_opentsdb_http);
+	cr_assert(tls);
+	cr_assert_null(mxp_format_find("kinesis"), "not sent by this build");
 }
 
 Test(names, data_source_aliases)
