@@ -391,3 +391,111 @@ receivers_stop_all() {
 	RECEIVERS_FILES=()
 	return 0
 }
+
+# Prometheus (remote-write receiver): prom_start, prom_query_range.
+
+_prom_ready() {
+	_receivers_listens "$PROM_PID" "$PROM_PORT" &&
+		curl -fs -o /dev/null ${PROM_CA:+--cacert "$PROM_CA"} "$PROM_URL/-/ready"
+}
+
+# prom_start DIR [CERT KEY [CA]]: Debian's prometheus as a remote-write receiver
+# (POST /api/v1/write), scraping nothing (scrape_interval 1h, no scrape configs), with
+# its config in DIR/prometheus.yml, its TSDB in DIR/prom and its log in DIR/prom.log:
+# one Prometheus per DIR. With CERT and KEY (PEM files) it serves HTTPS only, through
+# DIR/prom-web.yml (tls_server_config); CA is what clients trust, default CERT (a
+# self-signed certificate). Sets PROM_PORT, PROM_PID, PROM_SCHEME (http or https),
+# PROM_CA (the file for curl --cacert; empty over http), PROM_URL
+# (SCHEME://127.0.0.1:PORT), PROM_LOG.
+prom_start() {
+	local dir=$1 cert=${2:-} key=${3:-} ca=${4:-${2:-}} attempt t0 rc f args
+	command -v prometheus >/dev/null || { _receivers_say "prometheus is not installed"; return 1; }
+	if [ -n "$cert" ]; then
+		for f in "$cert" "$key" "$ca"; do
+			[ -r "$f" ] || { _receivers_say "prom_start: cannot read '$f' (usage: prom_start DIR [CERT KEY [CA]])"; return 1; }
+		done
+		# absolute: the web config is read from DIR, curl may run from elsewhere
+		cert=$(realpath "$cert") && key=$(realpath "$key") && ca=$(realpath "$ca") || return 1
+	fi
+	mkdir -p "$dir/prom" || return 1
+	dir=$(realpath "$dir") || return 1
+	PROM_LOG=$dir/prom.log
+	printf 'global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\nscrape_configs: []\n' >"$dir/prometheus.yml"
+	args=(--config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prom" --web.enable-remote-write-receiver)
+	if [ -n "$cert" ]; then
+		printf 'tls_server_config:\n  cert_file: "%s"\n  key_file: "%s"\n' "$cert" "$key" >"$dir/prom-web.yml"
+		args+=(--web.config.file="$dir/prom-web.yml")
+		PROM_SCHEME=https
+		PROM_CA=$ca
+	else
+		PROM_SCHEME=http
+		PROM_CA=
+	fi
+	for attempt in 1 2 3; do
+		PROM_PORT=$(free_port 1) || return 1
+		PROM_URL=$PROM_SCHEME://127.0.0.1:$PROM_PORT
+		t0=$EPOCHREALTIME
+		prometheus "${args[@]}" --web.listen-address="127.0.0.1:$PROM_PORT" >"$PROM_LOG" 2>&1 &
+		PROM_PID=$!
+		RECEIVERS_PIDS+=("$PROM_PID")
+		_receivers_wait "$PROM_PID" "$PROM_LOG" prometheus _prom_ready
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			_receivers_say "prometheus answered in $(_receivers_ms "$t0") ms ($PROM_URL)"
+			export PROM_PORT PROM_PID PROM_SCHEME PROM_CA PROM_URL PROM_LOG
+			return 0
+		fi
+		_receivers_forget "$PROM_PID"
+		[ "$rc" -eq 2 ] || return 1
+		_receivers_say "prometheus: port $PROM_PORT was taken meanwhile (attempt $attempt), trying another"
+	done
+	return 1
+}
+
+# _prom_points FILE: prints how many samples a /api/v1/query answer in FILE holds,
+# or -1 when it is not a successful matrix.
+_prom_points() {
+	"$RECEIVERS_PYTHON" -c '
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    assert d["status"] == "success" and d["data"]["resultType"] == "matrix"
+    print(sum(len(r.get("values", [])) + len(r.get("histograms", [])) for r in d["data"]["result"]))
+except Exception:
+    print(-1)' "$1"
+}
+
+# prom_query_range MATCHER OUTFILE [MIN_POINTS]: writes to OUTFILE the raw JSON of
+# Prometheus' /api/v1/query for MATCHER[1h] at now+60 s: a matrix of every sample of
+# the matching series from 59 min ago to 60 s ahead, values as strings, timestamps as
+# seconds with ms decimals (compare_rw.py reads it). A sample later than the evaluation
+# time is not returned, hence +60 s. MATCHER is a metric name or a {...} selector.
+# A write is visible once Prometheus has answered it, but the sender (mxpd) may still
+# be sending: it asks again until the answer holds MIN_POINTS samples in all (default
+# 1; 0: ask once) or RECEIVERS_READ_TIMEOUT passes; then it leaves the last answer in
+# OUTFILE and returns 1. Returns 1 at once when Prometheus refuses the query (a bad
+# MATCHER), with its answer on stderr.
+prom_query_range() {
+	local match=$1 out=$2 min=${3:-1} code n deadline=$(($(_receivers_ms) + RECEIVERS_READ_TIMEOUT * 1000))
+	while :; do
+		# --data-urlencode: a '+' in a regex would arrive as a space otherwise.
+		code=$(curl -sS -G -o "$out" -w '%{http_code}' ${PROM_CA:+--cacert "$PROM_CA"} \
+			"$PROM_URL/api/v1/query" --data-urlencode "query=${match}[1h]" \
+			--data-urlencode "time=$((${EPOCHREALTIME%[.,]*} + 60))") || return 1
+		if [ "$code" != 200 ]; then
+			_receivers_say "prom_query_range: Prometheus answered $code to ${match}[1h]: $(head -c 300 "$out")"
+			return 1
+		fi
+		n=$(_prom_points "$out")
+		if [ "$n" -lt 0 ]; then
+			_receivers_say "prom_query_range: not a matrix in $out: $(head -c 300 "$out")"
+			return 1
+		fi
+		[ "$n" -ge "$min" ] && return 0
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "prom_query_range: $n of $min samples for $match after ${RECEIVERS_READ_TIMEOUT} s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
