@@ -214,7 +214,8 @@ static void *hpeer_main(void *arg)
 	return NULL;
 }
 
-static void hpeer_start(struct hpeer *p, struct answer (*script)(unsigned))
+/* Starts the fake receiver on port (0: an ephemeral one). */
+static void hpeer_start_on(struct hpeer *p, struct answer (*script)(unsigned), int port)
 {
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);
@@ -222,13 +223,19 @@ static void hpeer_start(struct hpeer *p, struct answer (*script)(unsigned))
 	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	setsockopt(p->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	cr_assert_eq(bind(p->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
 	cr_assert_eq(listen(p->lfd, 16), 0);
 	socklen_t l = sizeof(a);
 	getsockname(p->lfd, (struct sockaddr *)&a, &l);
 	p->port = ntohs(a.sin_port);
 	cr_assert_eq(pthread_create(&p->thread, NULL, hpeer_main, p), 0);
+}
+
+static void hpeer_start(struct hpeer *p, struct answer (*script)(unsigned))
+{
+	hpeer_start_on(p, script, 0);
 }
 
 static void hpeer_stop(struct hpeer *p)
@@ -736,6 +743,39 @@ static void test_5xx_storm_past_buffer_on_failures(void)
 	hpeer_free(&p);
 }
 
+/* The receiver is down when the intervals come (its port refuses connections), then
+ * up: the queued requests go once it answers, in order, none lost, none twice. */
+static void test_down_then_up(void)
+{
+	/* a free port, with nothing listening on it for now */
+	int probe = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof(a);
+	cr_assert_eq(bind(probe, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(probe, (struct sockaddr *)&a, &l);
+	int port = ntohs(a.sin_port);
+	close(probe);
+
+	unsigned i;
+	struct mxp_sender *s = http_sender(port, NULL, &i);
+	put_intervals(s, i, 0, 3);
+	usleep(400000);
+	struct mxp_send_counters c = counters(s, i);
+	cr_assert_eq(c.delivered, 0);
+	cr_assert_eq(c.buffered, 45, "queued while down: %llu", (unsigned long long)c.buffered);
+	cr_assert_geq(c.failures, 1, "the refused connects count");
+	struct hpeer p;
+	hpeer_start_on(&p, all_ok, port);
+	c = wait_settled(s, i, 45);
+	cr_assert_eq(c.delivered, 45);
+	cr_assert_eq(c.lost, 0);
+	mxp_sender_stop(s, 1000);
+	hpeer_stop(&p);
+	assert_bodies_in_order(&p, 6, all_ok);
+	mxp_sender_free(s);
+	hpeer_free(&p);
+}
+
 /* ---- the pure parts ---- */
 
 Test(http_request, status_policy_table)
@@ -830,3 +870,4 @@ BOTH(5xx_storm_past_buffer_on_failures)
 BOTH(answer_before_the_body_rst)
 BOTH(retry_after_no_reconnect_before)
 BOTH(backoff_grows)
+BOTH(down_then_up)
