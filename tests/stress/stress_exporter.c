@@ -1,14 +1,15 @@
 /* stress_exporter.c — the whole engine under load, for TSan: mxp_exporter_start() with
- * two instances (graphite average, opentsdb sum) over a store that a writer keeps
- * collecting, exporting window after window through the pipelines and the sender to a
- * loopback receiver thread in this program (it reads and counts lines), while a third
- * thread reads the counters all the time and checks the accounting equation on every
- * copy.
+ * three instances (graphite average, opentsdb sum, Prometheus remote write average over
+ * HTTP) over a store that a writer keeps collecting, exporting window after window
+ * through the pipelines and the sender to a loopback receiver thread in this program
+ * (it counts lines, and decodes each remote-write request, counts its series and
+ * answers 204), while a third thread reads the counters all the time and checks the
+ * accounting equation on every copy.
  *
  *   stress_exporter [--seconds S] [--series H,C,D] [--formatters F]
  *
  * At the end: every instance delivered everything it produced, nothing was lost, and
- * the receiver counted exactly the delivered lines of each instance. Exits 0 when all
+ * the receiver counted exactly the delivered lines (series) of each instance. Exits 0 when all
  * checks held, 1 otherwise. MXP_IO picks the sender's I/O as usual. */
 #include <ck_pr.h>
 #include <errno.h>
@@ -23,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <snappy-c.h>
+
+#include "format/prometheus/remote.pb-c.h"
 #include "mxp/exporter.h"
 #include "synthetic_source.h"
 
@@ -61,7 +65,64 @@ struct receiver {
 	int lfd;
 	int port;
 	uint64_t graphite_lines, put_lines, other;  /* ck_pr: read by main after join */
+	uint64_t rw_series, rw_requests, rw_bad;
 };
+
+/* An HTTP connection's bytes not handled yet (remote write). */
+struct http_in {
+	char *data;
+	size_t len, cap;
+};
+
+/* Handles every complete request in h: decodes it, counts its series, answers 204.
+ * Returns -1 when the connection must go. */
+static int http_requests(struct receiver *r, int fd, struct http_in *h)
+{
+	for (;;) {
+		char *end = h->len >= 4 ? memmem(h->data, h->len, "\r\n\r\n", 4) : NULL;
+		if (end == NULL)
+			return 0;
+		size_t head = (size_t)(end - h->data) + 4;
+		char *cl = memmem(h->data, head, "Content-Length: ", 16);
+		size_t body = cl != NULL ? strtoul(cl + 16, NULL, 10) : 0;
+		if (h->len < head + body)
+			return 0;
+		size_t plen = 0;
+		char *plain = NULL;
+		Prometheus__WriteRequest *wr = NULL;
+		if (snappy_uncompressed_length(h->data + head, body, &plen) == SNAPPY_OK &&
+		    (plain = malloc(plen + 1)) != NULL && snappy_uncompress(h->data + head, body, plain, &plen) == SNAPPY_OK)
+			wr = prometheus__write_request__unpack(NULL, plen, (const uint8_t *)plain);
+		if (wr != NULL) {
+			ck_pr_add_64(&r->rw_series, wr->n_timeseries);
+			prometheus__write_request__free_unpacked(wr, NULL);
+		} else {
+			ck_pr_inc_64(&r->rw_bad);
+		}
+		free(plain);
+		ck_pr_inc_64(&r->rw_requests);
+		memmove(h->data, h->data + head + body, h->len - head - body);
+		h->len -= head + body;
+		static const char ok[] = "HTTP/1.1 204 No Content\r\n\r\n";
+		if (send(fd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(ok) - 1)
+			return -1;
+	}
+}
+
+static int http_take(struct receiver *r, int fd, struct http_in *h, const char *buf, size_t n)
+{
+	if (h->cap - h->len < n) {
+		size_t cap = (h->len + n) * 2;
+		char *d = realloc(h->data, cap);
+		if (d == NULL)
+			return -1;
+		h->data = d;
+		h->cap = cap;
+	}
+	memcpy(h->data + h->len, buf, n);
+	h->len += n;
+	return http_requests(r, fd, h);
+}
 
 static void count_lines(struct receiver *r, const char *buf, size_t n, char *carry, size_t *clen)
 {
@@ -88,6 +149,9 @@ static void *receiver_main(void *arg)
 	int fds[8];
 	char carry[8][512];
 	size_t clen[8] = {0};
+	int http[8];                    /* -1: not known yet; 1: remote write */
+	struct http_in hin[8];
+	memset(hin, 0, sizeof(hin));
 	unsigned nfd = 0;
 	char buf[65536];
 	for (;;) {
@@ -108,13 +172,17 @@ static void *receiver_main(void *arg)
 		for (unsigned i = 0; i < nfd; i++)
 			open |= fds[i] >= 0;
 		if (n <= 0) {
-			if (ck_pr_load_int(&stop) == 2 && !open)
+			if (ck_pr_load_int(&stop) == 2 && !open) {
+				for (unsigned i = 0; i < nfd; i++)
+					free(hin[i].data);
 				return NULL;
+			}
 			continue;
 		}
 		if (FD_ISSET(r->lfd, &rs) && nfd < 8) {
 			fds[nfd] = accept(r->lfd, NULL, NULL);
 			clen[nfd] = 0;
+			http[nfd] = -1;
 			nfd++;
 		}
 		for (unsigned i = 0; i < nfd; i++) {
@@ -126,7 +194,14 @@ static void *receiver_main(void *arg)
 				fds[i] = -1;
 				continue;
 			}
-			count_lines(r, buf, (size_t)got, carry[i], &clen[i]);
+			if (http[i] < 0)
+				http[i] = got >= 5 && memcmp(buf, "POST ", 5) == 0;
+			if (!http[i]) {
+				count_lines(r, buf, (size_t)got, carry[i], &clen[i]);
+			} else if (http_take(r, fds[i], &hin[i], buf, (size_t)got) != 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
 		}
 	}
 }
@@ -196,8 +271,10 @@ int main(int argc, char **argv)
 	fprintf(cf,
 		"[exporting:global]\n    enabled = yes\n    update every = 10\n    buffer on failures = 1000\n"
 		"[graphite:g]\n    enabled = yes\n    destination = 127.0.0.1:%d\n    data source = average\n"
-		"[opentsdb:o]\n    enabled = yes\n    destination = 127.0.0.1:%d\n    data source = sum\n",
-		rcv.port, rcv.port);
+		"[opentsdb:o]\n    enabled = yes\n    destination = 127.0.0.1:%d\n    data source = sum\n"
+		"[prometheus_remote_write:r]\n    enabled = yes\n    destination = 127.0.0.1:%d\n"
+		"    data source = average\n    max samples per send = 50\n",
+		rcv.port, rcv.port, rcv.port);
 	fclose(cf);
 
 	struct mxp_store_options so = {.history = 64};
@@ -245,22 +322,26 @@ int main(int argc, char **argv)
 	pthread_join(ct, NULL);
 
 	/* everything handed to the sender is written before stop's deadline */
-	struct mxp_send_counters c[2];
+	struct mxp_send_counters c[3];
 	size_t ni = mxp_exporter_instances(e);
+	if (ni != 3)
+		fail("not three instances");
 	if (mxp_exporter_flush(e, 20000) != 0)
 		fail("the sender did not write everything within 20 s");
-	for (size_t i = 0; i < ni && i < 2; i++)
+	for (size_t i = 0; i < ni && i < 3; i++)
 		mxp_exporter_counters(e, i, &c[i]);
 	unsigned long long lost = mxp_exporter_stop(e, 10000);
 	ck_pr_store_int(&stop, 2);
 	pthread_join(rt, NULL);
 	close(rcv.lfd);
 
-	uint64_t produced = c[0].produced + c[1].produced;
-	if (lost != 0 || c[0].lost != 0 || c[1].lost != 0)
+	uint64_t produced = c[0].produced + c[1].produced + c[2].produced;
+	if (lost != 0 || c[0].lost != 0 || c[1].lost != 0 || c[2].lost != 0)
 		fail("metrics were lost");
-	if (c[0].delivered != c[0].produced || c[1].delivered != c[1].produced)
+	if (c[0].delivered != c[0].produced || c[1].delivered != c[1].produced || c[2].delivered != c[2].produced)
 		fail("not everything produced was delivered");
+	if (ck_pr_load_64(&rcv.rw_series) != c[2].delivered || ck_pr_load_64(&rcv.rw_bad) != 0)
+		fail("the receiver's remote-write series differ from what the instance delivered");
 	if (ck_pr_load_64(&rcv.graphite_lines) != c[0].delivered)
 		fail("the receiver's graphite lines differ from what the graphite instance delivered");
 	if (ck_pr_load_64(&rcv.put_lines) != c[1].delivered)
@@ -271,9 +352,9 @@ int main(int argc, char **argv)
 		fail("the sender's produced differs from the records the pipelines formatted");
 	fprintf(stderr,
 		"stress_exporter: %" PRIu64 " windows, %ld records (%.0f/s); graphite %" PRIu64 " lines, opentsdb %" PRIu64
-		" lines; sender I/O as logged above\n",
+		" lines, remote write %" PRIu64 " series in %" PRIu64 " requests; sender I/O as logged above\n",
 		windows, records, (double)records / opt_seconds, ck_pr_load_64(&rcv.graphite_lines),
-		ck_pr_load_64(&rcv.put_lines));
+		ck_pr_load_64(&rcv.put_lines), ck_pr_load_64(&rcv.rw_series), ck_pr_load_64(&rcv.rw_requests));
 	mxp_synthetic_free(syn);
 	mxp_store_free(store);
 	if (failures) {
