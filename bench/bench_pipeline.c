@@ -32,6 +32,13 @@
  *    read-locks the store's structure lock, which only adding or removing objects
  *    takes), so what differs is the competition for cores and caches, not blocking.
  *
+ *  - remote write (then, formatters 1 and 2 on io_uring): the same windows through a
+ *    prometheus_remote_write instance (average, max samples per send 10,000) to the same
+ *    receiver, which answers each HTTP request "204 No Content": mxp's CPU per sample
+ *    measured as above, beside graphite's ns per metric of the same configuration, and
+ *    the bytes per sample on the wire (compressed bodies: bytes_sent over delivered).
+ *    No baseline: the seed's remote write needed the C++ protobuf library.
+ *
  * CPU clocks: clock_gettime() of CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID and
  * the writers' pthread_getcpuclockid() clocks: the same kernel accounting as
  * getrusage(RUSAGE_SELF / RUSAGE_THREAD), in ns, and the writers' clocks can be read
@@ -163,10 +170,53 @@ static double hist_quantile(const struct hist *h, double q)
 
 /* ---- the receiver: a child process that accepts, reads and discards ---- */
 
+/* One connection of the receiver. A stream that starts with "POST " is HTTP (remote
+ * write): each request's head is read up to its empty line, its Content-Length bytes
+ * of body skipped, and "204 No Content" answered, as Prometheus answers; any other
+ * stream (graphite lines) is read and discarded. */
+struct rconn {
+	int fd;
+	int http;                  /* -1 not known yet, 0 lines, 1 HTTP */
+	char head[8192];
+	size_t hlen;
+	size_t body_left;
+};
+
+/* Consumes n bytes of an HTTP connection; -1 when it must be closed. */
+static int http_consume(struct rconn *c, const char *p, size_t n)
+{
+	static const char answer[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	while (n > 0) {
+		if (c->body_left > 0) {
+			size_t k = n < c->body_left ? n : c->body_left;
+			c->body_left -= k;
+			p += k;
+			n -= k;
+			if (c->body_left == 0 && write(c->fd, answer, sizeof(answer) - 1) != (ssize_t)sizeof(answer) - 1)
+				return -1;
+			continue;
+		}
+		if (c->hlen == sizeof(c->head))
+			return -1;
+		c->head[c->hlen++] = *p++;
+		n--;
+		if (c->hlen >= 4 && memcmp(c->head + c->hlen - 4, "\r\n\r\n", 4) == 0) {
+			c->head[c->hlen] = '\0';
+			const char *cl = strcasestr(c->head, "\r\nContent-Length:");
+			c->body_left = cl != NULL ? strtoul(cl + 17, NULL, 10) : 0;
+			c->hlen = 0;
+			if (c->body_left == 0 && write(c->fd, answer, sizeof(answer) - 1) != (ssize_t)sizeof(answer) - 1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static void receiver_main(int lfd)
 {
 	enum { MAXFD = 64 };
 	static char sink[1 << 20];
+	static struct rconn conns[MAXFD];
 	struct pollfd fds[MAXFD];
 	int n = 1;
 	fds[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
@@ -180,11 +230,18 @@ static void receiver_main(int lfd)
 			if (fds[i].revents == 0)
 				continue;
 			ssize_t r;
-			while ((r = read(fds[i].fd, sink, sizeof(sink))) > 0)
-				;
-			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+			int bad = 0;
+			while (!bad && (r = read(fds[i].fd, sink, sizeof(sink))) > 0) {
+				struct rconn *c = &conns[i];
+				if (c->http < 0)
+					c->http = r >= 5 && memcmp(sink, "POST ", 5) == 0;
+				if (c->http)
+					bad = http_consume(c, sink, (size_t)r) != 0;
+			}
+			if (bad || r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
 				close(fds[i].fd);
 				fds[i] = fds[--n];
+				conns[i] = conns[n];
 			}
 		}
 		if (fds[0].revents & POLLIN) {
@@ -194,6 +251,7 @@ static void receiver_main(int lfd)
 					close(c);
 					continue;
 				}
+				conns[n] = (struct rconn){.fd = c, .http = -1};
 				fds[n++] = (struct pollfd){.fd = c, .events = POLLIN};
 			}
 		}
@@ -501,16 +559,23 @@ static int writers_setup(struct mxp_store *store, const struct options *o, struc
 
 /* ---- one configuration ---- */
 
+/* What a configuration exports: graphite lines (against the baseline) or remote write
+ * (against graphite's figures of the same run). */
+enum kind { KIND_GRAPHITE, KIND_REMOTE_WRITE };
+
 struct result {
+	enum kind kind;
 	unsigned formatters;
 	const char *io;
 	double ns_mxp, ns_base, ratio, cycle_ms, base_cycle_ms, bytes_per_series, p99, base_p99, quiet_p99;
-	double bytes_per_metric;
+	double bytes_per_metric;        /* on the wire: lines, or compressed request bodies */
+	double graphite_ns, to_graphite; /* remote write: graphite's ns/metric of the same run and
+					  * configuration, and this one's ns over it */
 	long metrics, base_metrics;
 	bool ok;
 };
 
-static int write_conf(char *path, size_t size, int port)
+static int write_conf(char *path, size_t size, int port, enum kind kind)
 {
 	snprintf(path, size, "/tmp/bench_pipeline-XXXXXX.conf");
 	int fd = mkstemps(path, 5);
@@ -524,15 +589,17 @@ static int write_conf(char *path, size_t size, int port)
 	fprintf(f, "[exporting:global]\n"
 		   "    enabled = yes\n"
 		   "\n"
-		   "[graphite:bench]\n"
+		   "[%s:bench]\n"
 		   "    enabled = yes\n"
 		   "    destination = 127.0.0.1:%d\n"
 		   "    update every = %d\n"
 		   "    data source = average\n"
 		   "    buffer on failures = 100\n"
 		   "    prefix = netdata\n"
-		   "    hostname = bench\n",
-		port, UPDATE_EVERY);
+		   "    hostname = bench\n"
+		   "%s",
+		kind == KIND_REMOTE_WRITE ? "prometheus_remote_write" : "graphite", port, UPDATE_EVERY,
+		kind == KIND_REMOTE_WRITE ? "    remote write URL path = /api/v1/write\n" : "");
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -544,7 +611,7 @@ struct bench {
 	struct mxp_baseline base;
 	struct mxp_buf out;
 	int base_fd;
-	const char *conf;
+	const char *conf, *conf_rw;
 };
 
 static time_t window_after(int run)
@@ -573,20 +640,26 @@ static int baseline_once(struct bench *b, int run, double *cpu_ns, double *wall_
 	return 0;
 }
 
-static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io io, struct result *res)
+/* One configuration: `runs` windows through mxp, each followed (graphite only) by the
+ * baseline's export of the same window and a quiet phase. */
+static int run_config(struct bench *b, enum kind kind, unsigned formatters, enum mxp_exporter_io io,
+		      struct result *res)
 {
 	const struct options *o = &b->o;
 	double ns_m[MAX_RUNS], ns_b[MAX_RUNS], cyc_m[MAX_RUNS], cyc_b[MAX_RUNS], p99_m[MAX_RUNS], p99_b[MAX_RUNS];
 	double p99_q[MAX_RUNS];
 	double bpm[MAX_RUNS];
-	*res = (struct result){.formatters = formatters, .io = io == MXP_EXPORTER_IO_URING ? "io_uring" : "epoll"};
+	*res = (struct result){
+		.kind = kind, .formatters = formatters, .io = io == MXP_EXPORTER_IO_URING ? "io_uring" : "epoll"};
+	const bool with_baseline = kind == KIND_GRAPHITE;
 
 	malloc_trim(0); /* what a previous exporter freed is not counted against this one */
 	long rss0 = rss_kib();
 	struct mxp_exporter_options opt = {.formatters = formatters, .io = io, .manual = 1, .self_charts = 0};
-	struct mxp_exporter *e = mxp_exporter_start(b->store, b->conf, &opt);
+	struct mxp_exporter *e = mxp_exporter_start(b->store, kind == KIND_REMOTE_WRITE ? b->conf_rw : b->conf, &opt);
+	const char *what = kind == KIND_REMOTE_WRITE ? "remote write" : "graphite";
 	if (e == NULL) {
-		fprintf(stderr, "bench_pipeline: formatters %u, %s: cannot start the exporter: %s (skipped)\n",
+		fprintf(stderr, "bench_pipeline: %s, formatters %u, %s: cannot start the exporter: %s (skipped)\n", what,
 			formatters, res->io, strerror(errno));
 		return -1;
 	}
@@ -594,7 +667,8 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 
 	int rc = 0;
 	for (int r = 0; r < o->runs && rc == 0; r++) {
-		fprintf(stderr, "bench_pipeline: formatters %u, %s: run %d/%d\n", formatters, res->io, r + 1, o->runs);
+		fprintf(stderr, "bench_pipeline: %s, formatters %u, %s: run %d/%d\n", what, formatters, res->io, r + 1,
+			o->runs);
 		time_t after = window_after(r);
 		struct mxp_send_counters c0, c1;
 		mxp_exporter_counters(e, 0, &c0);
@@ -638,6 +712,11 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 		bpm[r] = (double)(c1.bytes_sent - c0.bytes_sent) / (double)delivered;
 		res->metrics = delivered;
 
+		if (!with_baseline) {
+			fprintf(stderr, "  mxp %s %.1f ms %.0f ns/metric (%ld metrics, %.1f B/metric on the wire)\n", what,
+				cyc_m[r], ns_m[r], delivered, bpm[r]);
+			continue;
+		}
 		/* the baseline, same window */
 		double bcpu, bwall;
 		long bn;
@@ -668,19 +747,21 @@ static int run_config(struct bench *b, unsigned formatters, enum mxp_exporter_io
 	long rss1 = rss_kib();
 	unsigned long long lost = mxp_exporter_stop(e, 10000);
 	if (rc != 0 || lost != 0) {
-		fprintf(stderr, "bench_pipeline: formatters %u, %s: failed (%llu lost at stop)\n", formatters, res->io,
-			lost);
+		fprintf(stderr, "bench_pipeline: %s, formatters %u, %s: failed (%llu lost at stop)\n", what, formatters,
+			res->io, lost);
 		return -1;
 	}
 	int R = o->runs;
 	res->ns_mxp = median(ns_m, R);
-	res->ns_base = median(ns_b, R);
-	res->ratio = res->ns_base / res->ns_mxp;
 	res->cycle_ms = median(cyc_m, R);
-	res->base_cycle_ms = median(cyc_b, R);
 	res->p99 = median(p99_m, R);
-	res->base_p99 = median(p99_b, R);
-	res->quiet_p99 = median(p99_q, R);
+	if (with_baseline) {
+		res->ns_base = median(ns_b, R);
+		res->ratio = res->ns_base / res->ns_mxp;
+		res->base_cycle_ms = median(cyc_b, R);
+		res->base_p99 = median(p99_b, R);
+		res->quiet_p99 = median(p99_q, R);
+	}
 	res->bytes_per_metric = median(bpm, R);
 	res->bytes_per_series = (double)(rss1 - rss0) * 1024.0 / (double)b->series;
 	res->ok = true;
@@ -720,13 +801,22 @@ static int write_json(const char *path, size_t series, const struct result *r, i
 	for (int i = 0; i < n; i++) {
 		if (!r[i].ok)
 			continue;
-		fprintf(f, "%s  {\"series\": %zu, \"formatters\": %u, \"io\": \"%s\", \"mxp_ns_per_metric\": %.1f, "
-			   "\"baseline_ns_per_metric\": %.1f, \"ratio\": %.3f, \"cycle_ms\": %.2f, "
-			   "\"baseline_cycle_ms\": %.2f, \"bytes_per_series\": %.1f, \"writer_p99_ns\": %.0f, "
-			   "\"baseline_writer_p99_ns\": %.0f, \"quiet_writer_p99_ns\": %.0f, \"writer_added_p99_ns\": %.0f}",
-			first ? "" : ",\n", series, r[i].formatters, r[i].io, r[i].ns_mxp, r[i].ns_base, r[i].ratio,
-			r[i].cycle_ms, r[i].base_cycle_ms, r[i].bytes_per_series, r[i].p99, r[i].base_p99, r[i].quiet_p99,
-			r[i].p99 - r[i].quiet_p99);
+		if (r[i].kind == KIND_REMOTE_WRITE)
+			fprintf(f, "%s  {\"format\": \"remote_write\", \"series\": %zu, \"formatters\": %u, \"io\": \"%s\", "
+				   "\"mxp_ns_per_metric\": %.1f, \"graphite_ns_per_metric\": %.1f, \"ratio_to_graphite\": %.3f, "
+				   "\"cycle_ms\": %.2f, \"bytes_per_metric\": %.2f, \"bytes_per_series\": %.1f, "
+				   "\"writer_p99_ns\": %.0f}",
+				first ? "" : ",\n", series, r[i].formatters, r[i].io, r[i].ns_mxp, r[i].graphite_ns,
+				r[i].to_graphite, r[i].cycle_ms, r[i].bytes_per_metric, r[i].bytes_per_series, r[i].p99);
+		else
+			fprintf(f, "%s  {\"format\": \"graphite\", \"series\": %zu, \"formatters\": %u, \"io\": \"%s\", "
+				   "\"mxp_ns_per_metric\": %.1f, \"baseline_ns_per_metric\": %.1f, \"ratio\": %.3f, "
+				   "\"cycle_ms\": %.2f, \"baseline_cycle_ms\": %.2f, \"bytes_per_series\": %.1f, "
+				   "\"bytes_per_metric\": %.2f, \"writer_p99_ns\": %.0f, \"baseline_writer_p99_ns\": %.0f, "
+				   "\"quiet_writer_p99_ns\": %.0f, \"writer_added_p99_ns\": %.0f}",
+				first ? "" : ",\n", series, r[i].formatters, r[i].io, r[i].ns_mxp, r[i].ns_base, r[i].ratio,
+				r[i].cycle_ms, r[i].base_cycle_ms, r[i].bytes_per_series, r[i].bytes_per_metric, r[i].p99,
+				r[i].base_p99, r[i].quiet_p99, r[i].p99 - r[i].quiet_p99);
 		first = 0;
 	}
 	fprintf(f, "\n]\n");
@@ -750,7 +840,7 @@ static int plot(const char *png, size_t series, const struct result *r, int n)
 	if (f == NULL)
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (r[i].ok)
+		if (r[i].ok && r[i].kind == KIND_GRAPHITE)
 			fprintf(f, "\"%u fmt\\n%s\" %.1f %.1f %.2f %.2f\n", r[i].formatters, r[i].io, r[i].ns_mxp,
 				r[i].ns_base, r[i].cycle_ms, r[i].base_cycle_ms);
 	fclose(f);
@@ -873,14 +963,17 @@ int main(int argc, char **argv)
 		.update_every = UPDATE_EVERY,
 		.charts = all,
 	};
-	char conf[64];
+	char conf[64], conf_rw[64];
 	b.base_fd = connect_blocking(port);
-	if (b.base_fd < 0 || mxp_baseline_init(&b.base, b.store, &set) != 0 || write_conf(conf, sizeof(conf), port) != 0) {
+	if (b.base_fd < 0 || mxp_baseline_init(&b.base, b.store, &set) != 0 ||
+	    write_conf(conf, sizeof(conf), port, KIND_GRAPHITE) != 0 ||
+	    write_conf(conf_rw, sizeof(conf_rw), port, KIND_REMOTE_WRITE) != 0) {
 		fprintf(stderr, "bench_pipeline: cannot set up the baseline or the config\n");
 		kill(receiver, SIGKILL);
 		return 1;
 	}
 	b.conf = conf;
+	b.conf_rw = conf_rw;
 	/* a first baseline export sizes its buffer, so that the RSS the exporters add is theirs */
 	{
 		double c, wl;
@@ -899,16 +992,29 @@ int main(int argc, char **argv)
 
 	const unsigned fmts[] = {1, 2};
 	const enum mxp_exporter_io ios[] = {MXP_EXPORTER_IO_URING, MXP_EXPORTER_IO_EPOLL};
-	struct result res[4];
+	struct result res[6];
 	int nres = 0, failed = 0;
 	for (size_t fi = 0; fi < 2; fi++)
 		for (size_t ii = 0; ii < 2; ii++)
-			failed |= run_config(&b, fmts[fi], ios[ii], &res[nres++]) != 0;
+			failed |= run_config(&b, KIND_GRAPHITE, fmts[fi], ios[ii], &res[nres++]) != 0;
+	/* remote write on io_uring, 1 and 2 formatters, beside graphite's figures of the
+	 * same configuration in this run */
+	for (size_t fi = 0; fi < 2; fi++) {
+		struct result *rw = &res[nres++];
+		failed |= run_config(&b, KIND_REMOTE_WRITE, fmts[fi], MXP_EXPORTER_IO_URING, rw) != 0;
+		for (int i = 0; i < 4; i++)
+			if (res[i].ok && res[i].formatters == rw->formatters && strcmp(res[i].io, rw->io) == 0) {
+				rw->graphite_ns = res[i].ns_mxp;
+				rw->to_graphite = rw->ns_mxp / res[i].ns_mxp;
+			}
+	}
 
 	printf("%9s %4s %-8s %11s %11s %6s %9s %9s %8s %9s %9s %9s %9s\n", "series", "fmt", "io", "mxp ns/m",
 	       "base ns/m", "ratio", "mxp ms", "base ms", "B/series", "wr p99", "base p99", "quiet p99", "B/metric");
 	for (int i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
+		if (r->kind != KIND_GRAPHITE)
+			continue;
 		if (!r->ok) {
 			printf("%9zu %4u %-8s   (failed or skipped)\n", b.series, r->formatters, r->io);
 			continue;
@@ -921,6 +1027,29 @@ int main(int argc, char **argv)
 	       "  wr p99 / base p99 / quiet p99: mxp_chart_done() p99 in ns while mxp / the baseline\n"
 	       "  exported / nothing exported (as long as mxp's export took); added = wr - quiet\n",
 	       res[0].metrics, res[0].base_metrics);
+	printf("\nremote write (average, max samples per send 10000, snappy, HTTP to a receiver answering 204) vs\n"
+	       "graphite, same run, same configuration:\n");
+	printf("%9s %4s %-8s %12s %12s %9s %9s %11s %11s\n", "series", "fmt", "io", "rw ns/smpl", "gr ns/m",
+	       "rw/gr", "rw ms", "rw B/smpl", "gr B/m");
+	for (int i = 0; i < nres; i++) {
+		const struct result *r = &res[i];
+		if (r->kind != KIND_REMOTE_WRITE)
+			continue;
+		if (!r->ok) {
+			printf("%9zu %4u %-8s   (failed or skipped)\n", b.series, r->formatters, r->io);
+			continue;
+		}
+		double gr_bpm = 0;
+		for (int k = 0; k < nres; k++)
+			if (res[k].kind == KIND_GRAPHITE && res[k].ok && res[k].formatters == r->formatters &&
+			    strcmp(res[k].io, r->io) == 0)
+				gr_bpm = res[k].bytes_per_metric;
+		printf("%9zu %4u %-8s %12.1f %12.1f %8.2fx %9.1f %11.2f %11.2f\n", b.series, r->formatters, r->io,
+		       r->ns_mxp, r->graphite_ns, r->to_graphite, r->cycle_ms, r->bytes_per_metric, gr_bpm);
+	}
+	printf("  rw samples per window (last run): %ld (the series and one netdata_info per host); B/smpl:\n"
+	       "  compressed request bodies over samples (the HTTP heads, ~200 B a request, not counted)\n",
+	       res[4].ok ? res[4].metrics : res[5].metrics);
 
 	if (write_json(o->json, b.series, res, nres) != 0) {
 		fprintf(stderr, "bench_pipeline: cannot write %s: %s\n", o->json, strerror(errno));
@@ -947,6 +1076,7 @@ int main(int argc, char **argv)
 		free(w[i].charts);
 	}
 	unlink(conf);
+	unlink(conf_rw);
 	close(b.base_fd);
 	kill(receiver, SIGTERM);
 	waitpid(receiver, NULL, 0);
