@@ -326,6 +326,12 @@ struct mxp_chart *mxp_chart_add(struct mxp_host *host, const struct mxp_chart_de
 	return c;
 }
 
+/* |v| without labs(LONG_MIN)'s overflow */
+static unsigned long magnitude(long v)
+{
+	return v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+}
+
 struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *name, long multiplier,
 			    long divisor, enum mxp_algorithm algorithm)
 {
@@ -368,10 +374,12 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	}
 	d->serial = s->next_dim_serial++;
 	const struct mxp_dim *first = c->dims;
-	if (first != NULL && (first->algorithm != d->algorithm || labs(first->multiplier) != labs(d->multiplier) ||
-			      labs(first->divisor) != labs(d->divisor)))
+	if (first != NULL && (first->algorithm != d->algorithm || magnitude(first->multiplier) != magnitude(d->multiplier) ||
+			      magnitude(first->divisor) != magnitude(d->divisor)))
 		ck_pr_store_int(&c->heterogeneous, 1);
-	/* the dim is whole (slots empty) before a reader can reach it */
+	/* the dim is whole (slots empty), and the chart's flag set, before a reader can
+	 * reach the dim */
+	ck_pr_fence_store();
 	if (c->dims_tail == NULL)
 		ck_pr_store_ptr(&c->dims, d);
 	else

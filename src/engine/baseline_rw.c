@@ -13,6 +13,7 @@
 
 #include "engine/baseline_internal.h"
 #include "format/json/json.h"
+#include "format/prometheus/remote_write.h" /* MXP_RW_LABELS_MAX, the documented limit */
 
 #define NAME_PART 255 /* the seed's 256-byte name buffers */
 
@@ -21,9 +22,14 @@ struct kv {
 };
 
 struct labels {
-	struct kv kv[160];
+	struct kv kv[MXP_RW_LABELS_MAX];
 	size_t n;
 };
+
+static unsigned long mag(long v)
+{
+	return v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+}
 
 static int isalnum_c(int c)
 {
@@ -115,7 +121,9 @@ static void add(struct labels *l, const char *name, const char *value, bool own)
 	    l->n == sizeof(l->kv) / sizeof(l->kv[0]))
 		return;
 	char *n = own ? xstrdup(name) : label_name(name);
-	bool skip = !own && strncmp(n, "__", 2) == 0;
+	/* host labels and tags never take "__..." nor the series' own names */
+	bool skip = !own && (strncmp(n, "__", 2) == 0 || strcmp(n, "chart") == 0 || strcmp(n, "family") == 0 ||
+			     strcmp(n, "dimension") == 0 || strcmp(n, "instance") == 0);
 	for (size_t i = 0; !skip && i < l->n; i++)
 		skip = strcmp(l->kv[i].name, n) == 0;
 	if (skip) {
@@ -218,7 +226,7 @@ int mxp_baseline_rw_record(struct mxp_baseline *bl, struct mxp_buf *b, const str
 	const struct mxp_dim *first = mxp_chart_dims(c);
 	for (const struct mxp_dim *d = first; d != NULL; d = mxp_dim_next(d))
 		homogeneous = homogeneous && d->algorithm == first->algorithm &&
-			      labs(d->multiplier) == labs(first->multiplier) && labs(d->divisor) == labs(first->divisor);
+			      mag(d->multiplier) == mag(first->multiplier) && mag(d->divisor) == mag(first->divisor);
 	const char *chart = s->send_names && c->name != NULL ? c->name : c->id;
 	const char *dim = s->send_names && r->d->name != NULL ? r->d->name : r->d->id;
 

@@ -384,7 +384,13 @@ static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned
 {
 	struct outbuf *o = f->o[k];
 	const struct mxp_body *body = p->settings[k]->format->body;
-	if (body != NULL && o->err == 0) {
+	if (body != NULL && o->err != 0) {
+		/* a body that could not be written or sealed whole (out of memory) is not sent
+		 * half made: its records are dropped here, and the window's export fails with
+		 * the error (logged by the exporter) */
+		mxp_buf_reset(&o->buf);
+		o->records = 0;
+	} else if (body != NULL) {
 		if (o->records == 0) {
 			mxp_buf_reset(&o->buf);
 		} else if (body->seal != NULL) {
@@ -429,8 +435,22 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			const time_t when = (time_t)r->t;
 			int rc;
 			if (r->dim == NULL) {
+				/* the host's own series, one at a time, each counted against the body's
+				 * bound like any record */
 				const struct mxp_host *h = r->v.host;
-				rc = fmt->put_host(&o->buf, &opt, h, h->is_localhost ? s->hostname : h->hostname, when);
+				const char *hn = h->is_localhost ? s->hostname : h->hostname;
+				for (unsigned part = 0;; part++) {
+					rc = fmt->put_host(&o->buf, &opt, h, hn, when, part);
+					if (rc <= 0)
+						break;
+					o->records += rc;
+					if (max_records > 0 && o->records >= max_records) {
+						outbuf_publish(p, f, k, false);
+						if ((o = outbuf_of(p, f, k)) == NULL)
+							return -ECANCELED;
+					}
+				}
+				rc = rc < 0 ? rc : 0;
 			} else {
 				const struct mxp_chart *chart = r->dim->chart;
 				const struct mxp_host *host = chart->host;
@@ -465,9 +485,9 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 		}
 		/* stream the window out in bounded pieces: memory stays small and the sender
 		 * writes while the rest is formatted. Request bodies are bounded by their
-		 * record count instead: each piece is a request, and fewer, fuller requests
-		 * cost fewer round trips */
-		if (o != NULL && fmt->body == NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
+		 * record count, and by a much larger size: each piece is a request, and
+		 * fewer, fuller requests cost fewer round trips */
+		if (o != NULL && o->buf.len >= (fmt->body == NULL ? MXP_PIPELINE_FLUSH_BYTES : MXP_PIPELINE_BODY_BYTES))
 			outbuf_publish(p, f, k, false);
 	}
 	return 0;

@@ -16,6 +16,11 @@
 #define MXP_PIPELINE_SHARD_RECORDS 256u	/* records per shard (one channel object) */
 #define MXP_PIPELINE_SHARDS 16u		/* shards in flight per formatter: beyond, the collector waits */
 #define MXP_PIPELINE_OUTBUFS 4u		/* output buffers per formatter: filled, at the sink, in between */
+#define MXP_PIPELINE_BODY_BYTES (8u * 1024u * 1024u) /* an HTTP request body is handed on
+							 * past this many bytes (before sealing)
+							 * even under `max samples per send`:
+							 * receivers bound request sizes
+							 * (VictoriaMetrics: 32 MiB by default) */
 #define MXP_PIPELINE_FLUSH_BYTES (256u * 1024u) /* a formatter hands its buffer on past this,
 					 * so a window streams out in bounded pieces */
 #define MXP_PIPELINE_MAX_FORMATTERS 256u

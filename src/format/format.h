@@ -26,7 +26,8 @@ struct mxp_body {
 	const char *path;         /* the request path when the config sets none */
 	const char *content_type; /* the Content-Type header's value */
 	const char *headers;      /* more header lines, each ending in CRLF ("" for none) */
-	long max_records;         /* records per body at most (0: no limit but the bytes) */
+	long max_records;         /* records per body at most when the config sets none (0:
+				   * none); bodies are also cut at MXP_PIPELINE_BODY_BYTES */
 	/* Writes what opens a body into the empty b (e.g. "[\n"); NULL: nothing. 0 or -ENOMEM. */
 	int (*open)(struct mxp_buf *b);
 	/* Finishes b, which holds `records` (>= 1) records after what open wrote. It may
@@ -93,11 +94,12 @@ struct mxp_format {
 	 * (remote write: whether the chart's dims are alike). A template rendered with
 	 * another variant is rendered again. NULL: nothing. */
 	uint32_t (*template_variant)(const struct mxp_format_options *o, const struct mxp_series *s);
-	/* Optional: appends the series a format writes once per host and window (remote
-	 * write's netdata_info and netdata_host_tags_info), before the host's charts; t is
-	 * the window's end. Returns the records appended, or -ENOMEM. NULL: none. */
+	/* Optional: appends series number `part` (0, 1, ...) of those a format writes once
+	 * per host and window (remote write: 0 netdata_info, 1 netdata_host_tags_info when
+	 * the host has tags), before the host's charts; t is the window's end. Returns 1, 0
+	 * when the host has no such part (nor any after it), or -ENOMEM. NULL: none. */
 	int (*put_host)(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_host *h,
-			const char *hostname, time_t t);
+			const char *hostname, time_t t, unsigned part);
 	/* NULL for a line format; else how its records make HTTP request bodies. */
 	const struct mxp_body *body;
 };

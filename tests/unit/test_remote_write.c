@@ -127,6 +127,14 @@ static int deliver(void *arg, const char *data, size_t len, long records)
 	Prometheus__WriteRequest *wr = prometheus__write_request__unpack(NULL, plain_len, (const uint8_t *)plain);
 	cr_assert_not_null(wr, "not a WriteRequest");
 	cr_assert_eq((long)wr->n_timeseries, records, "%zu series, %ld records", wr->n_timeseries, records);
+	/* byte-exact: protobuf-c's own packing of what was decoded gives the same bytes (its
+	 * decoder would also take merged or reordered fragments) */
+	size_t rl = prometheus__write_request__get_packed_size(wr);
+	uint8_t *re = malloc(rl + 1);
+	cr_assert_not_null(re);
+	prometheus__write_request__pack(wr, re);
+	cr_assert(rl == plain_len && memcmp(re, plain, rl) == 0, "not byte-exact: %zu vs %zu bytes", rl, plain_len);
+	free(re);
 	if ((long)wr->n_timeseries > k->max_series)
 		k->max_series = (long)wr->n_timeseries;
 	for (size_t i = 0; i < wr->n_timeseries; i++) {
@@ -303,14 +311,17 @@ Test(rw_bodies, golden_store_every_source_and_formatter_count)
 }
 
 /* What the spec forbids and a store may hold: host labels that repeat the series' own
- * names, reserved or invalid label names, empty values, a tag list cut by a space,
- * invalid UTF-8, an empty family, a prefix that is no metric name. */
+ * names (chart; family where the chart's is empty; instance as a tag), reserved or
+ * invalid label names, empty values, a tag list cut by a space, invalid UTF-8, a prefix
+ * that is no metric name. The lines below are whole: a label that should be left out
+ * and is not makes them differ. */
 Test(rw_bodies, odd_names_and_values_make_valid_series)
 {
 	store = mxp_store_new(NULL);
 	const struct mxp_label hl[] = {{"chart", "not this one"}, {"__reserved", "x"}, {"9lives", "cat"},
-				       {"dash-ed", "v"},          {"empty", ""},          {"zone", "eu\xff"}};
-	struct mxp_host *h = mxp_host_add(store, "local", "a=1,a=2,b=,c=\"x\",d=4 5,e=6", hl, 6);
+				       {"dash-ed", "v"},          {"empty", ""},          {"zone", "eu\xff"},
+				       {"family", "not the chart's"}};
+	struct mxp_host *h = mxp_host_add(store, "local", "a=1,a=2,b=,c=\"x\",instance=no,d=4 5,e=6", hl, 7);
 	struct mxp_chart_def def = {.type = "app", .id = "q-1", .family = "", .context = "app.q-1",
 				    .units = "req/s", .update_every = 1};
 	struct mxp_chart *c = mxp_chart_add(h, &def);
@@ -408,3 +419,75 @@ Test(rw_bodies, a_chart_turning_heterogeneous_renames_its_series)
 	struct mxp_buf want = compare(&s, 1, 1005, 1010, NULL, NULL);
 	mxp_buf_free(&want);
 }
+
+/* netdata_info and netdata_host_tags_info count against `max samples per send` one by
+ * one: with 1, every body holds one series. */
+Test(rw_bodies, host_series_respect_max_samples_per_send)
+{
+	store = golden_store_build("a=1", "env=prod", false);
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+	struct mxp_export_settings s = golden_settings("prometheus_remote_write", MXP_SOURCE_AS_COLLECTED, all_charts);
+	s.max_records = 1;
+	long bodies, max_series;
+	struct mxp_buf want = compare(&s, 1, 1000, 1010, &bodies, &max_series);
+	cr_assert_eq(max_series, 1, "a body of %ld series with max samples per send 1", max_series);
+	cr_assert_eq(bodies, 8, "4 dims, 2 netdata_info, 2 netdata_host_tags_info: %ld bodies", bodies);
+	mxp_buf_free(&want);
+}
+
+/* A host with many labels: 100 of 100 bytes (labels past the 4 KiB the packer keeps on
+ * its stack), and 300 (past MXP_RW_LABELS_MAX: the last ones are left out, the same ones
+ * as the oracle leaves out). */
+static void many_labels(size_t nl, size_t vlen)
+{
+	store = mxp_store_new(NULL);
+	struct mxp_label *hl = calloc(nl, sizeof(*hl));
+	char *text = calloc(nl, 24 + vlen + 1);
+	cr_assert(hl && text);
+	for (size_t i = 0; i < nl; i++) {
+		char *n = text + i * (24 + vlen + 1), *v = n + 24;
+		snprintf(n, 24, "l%03u", (unsigned)(i % 1000));
+		memset(v, 'v', vlen);
+		v[vlen] = '\0';
+		hl[i] = (struct mxp_label){n, v};
+	}
+	struct mxp_host *h = mxp_host_add(store, "local", NULL, hl, nl);
+	free(hl);
+	free(text);
+	struct mxp_chart_def def = {.type = "app", .id = "q", .family = "f", .context = "app.q", .units = "x",
+				    .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &def);
+	struct mxp_dim *d = mxp_dim_add(c, "ok", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(h && c && d);
+	for (time_t t = 995; t <= 1012; t++) {
+		mxp_dim_set(d, t);
+		mxp_chart_done(c, &(struct timeval){.tv_sec = t});
+	}
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+	struct mxp_export_settings s = golden_settings("prometheus_remote_write", MXP_SOURCE_AS_COLLECTED, all_charts);
+	struct mxp_buf want = compare(&s, 1, 1000, 1010, NULL, NULL);
+	/* the metric's line (netdata_info has 3 labels of its own fewer, so 3 host labels
+	 * more) */
+	const char *line = memmem(want.data, want.len, "\"__name__\":\"netdata_app_q\"", 25);
+	cr_assert_not_null(line);
+	size_t line_len = (size_t)((const char *)memchr(line, '\n', (size_t)(want.data + want.len - line)) - line);
+	size_t want_labels = nl + 5 < MXP_RW_LABELS_MAX ? nl + 5 : MXP_RW_LABELS_MAX;
+	char last[32];
+	snprintf(last, sizeof(last), "\"l%03zu\"", want_labels - 5 - 1);
+	cr_assert_not_null(memmem(line, line_len, last, strlen(last)), "the last label kept, %s", last);
+	snprintf(last, sizeof(last), "\"l%03zu\"", want_labels - 5);
+	if (want_labels == MXP_RW_LABELS_MAX)
+		cr_assert_null(memmem(line, line_len, last, strlen(last)), "a label past the limit, %s", last);
+	mxp_buf_free(&want);
+}
+
+Test(rw_bodies, a_hundred_long_host_labels)
+{
+	many_labels(100, 100);
+}
+
+Test(rw_bodies, host_labels_past_the_limit)
+{
+	many_labels(300, 4);
+}
+

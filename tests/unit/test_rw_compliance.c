@@ -298,7 +298,7 @@ static void compliance(const char *io)
 			struct mxp_chart_def def = {.type = "rw", .id = id, .units = "x/s", .update_every = 1};
 			charts[h * 3 + c] = mxp_chart_add(host, &def);
 			for (int d = 0; d < 3; d++) {
-				char did[8];
+				char did[16];
 				snprintf(did, sizeof(did), "d%d", d);
 				dims[nd++] = mxp_dim_add(charts[h * 3 + c], did, NULL, 1, d + 1, MXP_ALG_ABSOLUTE);
 			}

@@ -36,7 +36,7 @@
 #define PART_MAX 255u         /* a context, dim or units part: the seed's 256-byte buffers */
 #define TAGS_MAX 1024u        /* host tags read for pairs, as the seed's buffer */
 #define TAG_PAIRS_MAX 64u     /* the seed kept at most 64 pairs */
-#define LABELS_MAX (8u + TAG_PAIRS_MAX + 64u) /* the series', tags', and host labels */
+#define LABELS_MAX MXP_RW_LABELS_MAX
 #define SAMPLE_PACKED_MAX 32u /* a TimeSeries holding one sample: 2 + 9 + 11 bytes */
 #define ELEMENT_ON_STACK 4096u
 
@@ -236,6 +236,20 @@ static long put_text(struct mxp_buf *text, const char *s, bool name)
 	return (long)at;
 }
 
+/* Names a host label or tag may not take: "__" starts the receiver's own labels, and
+ * the series' own names stay theirs even where a series has none of them (no
+ * `dimension` on a heterogeneous chart's, no `family` when it is empty). */
+static bool is_reserved(const char *name)
+{
+	static const char *const own[] = {"chart", "family", "dimension", "instance"};
+	if (strncmp(name, "__", 2) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(name, own[i]) == 0)
+			return true;
+	return false;
+}
+
 /* A label set being built: the names and values as offsets into text (it may move
  * while it grows), in the order added. */
 struct label_set {
@@ -258,8 +272,8 @@ static void add_label(struct label_set *ls, const char *name, const char *value,
 		ls->err = -ENOMEM;
 		return;
 	}
-	if (!raw_name && strncmp(ls->text.data + nn, "__", 2) == 0) {
-		ls->text.len = (size_t)nn; /* reserved for the receiver's own labels */
+	if (!raw_name && is_reserved(ls->text.data + nn)) {
+		ls->text.len = (size_t)nn;
 		return;
 	}
 	for (size_t i = 0; i < ls->n; i++) {
@@ -450,37 +464,31 @@ static int rw_put_stored(struct mxp_buf *b, const struct mxp_format_options *o, 
 	return put_untemplated(b, o, s, false, 0, value, t);
 }
 
-/* netdata_info (and netdata_host_tags_info when the host has tags) of one host: value
- * 1 at the window's end. The seed added `application` and `version` from the host's
- * program name and version; mxp's store has neither, so they are left out as the seed
- * left out a NULL one. */
+/* netdata_info (part 0) and, when the host has tags, netdata_host_tags_info (part 1)
+ * of one host: value 1 at the window's end. The seed added `application` and `version`
+ * from the host's program name and version; mxp's store has neither, so they are left
+ * out as the seed left out a NULL one. */
 static int rw_put_host(struct mxp_buf *b, const struct mxp_format_options *o, const struct mxp_host *h,
-		       const char *hostname, time_t t)
+		       const char *hostname, time_t t, unsigned part)
 {
 	(void)o;
 	static const char *const names[] = {"netdata_info", "netdata_host_tags_info"};
-	int records = 0;
-	for (int i = 0; i < 2; i++) {
-		if (i == 1 && (h->tags == NULL || h->tags[0] == '\0'))
-			break;
-		struct label_set *ls = calloc(1, sizeof(*ls));
-		struct mxp_buf labels = {0};
-		int rc = -ENOMEM;
-		if (ls != NULL) {
-			add_label(ls, "__name__", names[i], true);
-			add_label(ls, "instance", hostname, true);
-			add_host_labels(ls, h);
-			long len = pack_labels(ls, &labels);
-			rc = len < 0 ? (int)len : put_sample(b, labels.data, labels.len, 1.0, (int64_t)t * 1000);
-			mxp_buf_free(&ls->text);
-		}
-		free(ls);
-		mxp_buf_free(&labels);
-		if (rc < 0)
-			return rc;
-		records++;
+	if (part > 1 || (part == 1 && (h->tags == NULL || h->tags[0] == '\0')))
+		return 0;
+	struct label_set *ls = calloc(1, sizeof(*ls));
+	struct mxp_buf labels = {0};
+	int rc = -ENOMEM;
+	if (ls != NULL) {
+		add_label(ls, "__name__", names[part], true);
+		add_label(ls, "instance", hostname, true);
+		add_host_labels(ls, h);
+		long len = pack_labels(ls, &labels);
+		rc = len < 0 ? (int)len : put_sample(b, labels.data, labels.len, 1.0, (int64_t)t * 1000);
+		mxp_buf_free(&ls->text);
 	}
-	return records;
+	free(ls);
+	mxp_buf_free(&labels);
+	return rc < 0 ? rc : 1;
 }
 
 /* ---- the body ---- */

@@ -13,6 +13,9 @@
 struct mxp_chart;
 
 #define MXP_RW_TAGS_BUF 1025u  /* host tags are read from a copy of at most 1024 bytes */
+/* labels of a series at most (its own 5, then host labels, then tag pairs, in that
+ * order of precedence); those past it are left out */
+#define MXP_RW_LABELS_MAX 256u
 
 /* Appends the metric name of a series of chart c (FORMATS.md §3.3): the prefix (made a
  * valid start of a metric name), the context, and by source the dim (as collected, when
