@@ -25,6 +25,8 @@ struct mxp_send_counters {
 	uint64_t lost_buffer_full;  /* `buffer on failures` exceeded: oldest interval dropped */
 	uint64_t lost_shutdown;     /* still queued when the exporter stopped past its deadline */
 	uint64_t lost_rejected;     /* HTTP: the receiver refused the request (a 4xx but 429) */
+	uint64_t lost_too_large;    /* a record too large for any request of its receiver
+				     * (a JSON line over a Kinesis record's 1 MiB): never sent */
 
 	/* bytes, the same states */
 	uint64_t bytes_produced;

@@ -22,6 +22,8 @@ struct mxp_export_settings {
 	const struct mxp_pattern *hosts;     /* `send hosts matching`; NULL means every host */
 	long max_records;                    /* HTTP bodies: records per request at most (`max
 					      * samples per send`); 0: the format's default */
+	const char *stream_name;             /* kinesis: `stream name` */
+	const char *partition_key;           /* kinesis: `partition key`; NULL: the seed's */
 };
 
 #endif

@@ -59,6 +59,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -100,7 +101,8 @@ struct shard {
 struct outbuf {
 	struct mxp_buf buf;             /* owned by the object; grown, never freed until teardown */
 	unsigned inst;                  /* the instance whose bytes these are */
-	long records;                   /* what the format calls appended */
+	long records;                   /* what the format calls appended (and the seal kept) */
+	long dropped;                   /* records the seal left out */
 	int err;                        /* 0 or -errno of a format call */
 	bool end;
 };
@@ -368,6 +370,7 @@ static struct outbuf *outbuf_of(struct mxp_pipeline *p, struct formatter *f, uns
 	mxp_buf_reset(&o->buf);
 	o->inst = k;
 	o->records = 0;
+	o->dropped = 0;
 	o->err = 0;
 	o->end = false;
 	const struct mxp_body *body = p->settings[k]->format->body;
@@ -394,13 +397,26 @@ static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned
 		if (o->records == 0) {
 			mxp_buf_reset(&o->buf);
 		} else if (body->seal != NULL) {
+			const struct mxp_export_settings *s = p->settings[k];
+			const struct mxp_format_options opt = {.prefix = s->prefix,
+							       .send_names = s->send_names,
+							       .source = s->source,
+							       .stream_name = s->stream_name,
+							       .partition_key = s->partition_key};
+			long dropped = 0;
 			mxp_buf_reset(&f->sealed);
-			int rc = body->seal(&o->buf, o->records, &f->sealed);
-			if (rc != 0)
+			int rc = body->seal(&o->buf, o->records, &f->sealed, &opt, &dropped);
+			if (rc != 0) {
 				o->err = rc;
+				mxp_buf_reset(&o->buf);
+				o->records = 0;
+			} else if (dropped > 0) {
+				o->records -= dropped;
+				o->dropped = dropped;
+			}
 		}
 	}
-	f->win_records[k] += o->records;
+	f->win_records[k] += o->records + o->dropped;
 	if (f->win_err == 0)
 		f->win_err = o->err;
 	o->end = end;
@@ -422,6 +438,10 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 		/* a body format: at most this many records per request body */
 		const long max_records = fmt->body == NULL ? 0
 					 : s->max_records > 0 ? s->max_records : fmt->body->max_records;
+		/* a body format: a body is also handed on past this many bytes */
+		const size_t max_bytes = fmt->body == NULL	   ? SIZE_MAX
+					 : fmt->body->max_bytes > 0 ? fmt->body->max_bytes
+								    : MXP_PIPELINE_BODY_BYTES;
 		struct outbuf *o = NULL;
 
 		for (unsigned i = 0; i < sh->n; i++) {
@@ -444,7 +464,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 					if (rc <= 0)
 						break;
 					o->records += rc;
-					if (max_records > 0 && o->records >= max_records) {
+					if ((max_records > 0 && o->records >= max_records) || o->buf.len >= max_bytes) {
 						outbuf_publish(p, f, k, false);
 						if ((o = outbuf_of(p, f, k)) == NULL)
 							return -ECANCELED;
@@ -478,16 +498,16 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 				o->err = rc;
 			else
 				o->records += rc;
-			if (max_records > 0 && o->records >= max_records) {
+			if ((max_records > 0 && o->records >= max_records) || o->buf.len >= max_bytes) {
 				outbuf_publish(p, f, k, false);
 				o = NULL;
 			}
 		}
 		/* stream the window out in bounded pieces: memory stays small and the sender
-		 * writes while the rest is formatted. Request bodies are bounded by their
-		 * record count, and by a much larger size: each piece is a request, and
-		 * fewer, fuller requests cost fewer round trips */
-		if (o != NULL && o->buf.len >= (fmt->body == NULL ? MXP_PIPELINE_FLUSH_BYTES : MXP_PIPELINE_BODY_BYTES))
+		 * writes while the rest is formatted. Request bodies are cut by record count
+		 * and size as they fill (above): each piece is a request, and fewer, fuller
+		 * requests cost fewer round trips */
+		if (o != NULL && fmt->body == NULL && o->buf.len >= MXP_PIPELINE_FLUSH_BYTES)
 			outbuf_publish(p, f, k, false);
 	}
 	return 0;
@@ -572,6 +592,13 @@ static void *sink_main(void *arg)
 			const struct mxp_pipeline_sink *sk = &p->sink_fn[k];
 			if (o->err != 0 && err == 0)
 				err = o->err;
+			if (o->dropped > 0) {
+				int rc = sk->dropped != NULL ? sk->dropped(sk->arg, o->dropped) : 0;
+				if (rc < 0 && err == 0)
+					err = rc;
+				if (rc >= 0)
+					delivered[k] += o->dropped;
+			}
 			if (o->buf.len > 0) {
 				int rc = sk->take != NULL ? sk->take(sk->arg, &o->buf, o->records)
 							  : sk->deliver(sk->arg, o->buf.data, o->buf.len, o->records);

@@ -38,10 +38,15 @@ typedef int (*mxp_pipeline_take_fn)(void *arg, struct mxp_buf *buf, long records
 /* Called on the sink thread after the last buffer of each window. 0 or -errno. */
 typedef int (*mxp_pipeline_window_end_fn)(void *arg);
 
+/* Metrics of instance arg formatted but left out of every body (sink thread). 0 or -errno. */
+typedef int (*mxp_pipeline_dropped_fn)(void *arg, long metrics);
+
 struct mxp_pipeline_sink {
 	mxp_pipeline_deliver_fn deliver;       /* one of deliver and take */
 	mxp_pipeline_take_fn take;
 	mxp_pipeline_window_end_fn window_end; /* optional */
+	mxp_pipeline_dropped_fn dropped;       /* optional: metrics a body's seal left out
+						* (too large for any request) */
 	void *arg;
 };
 

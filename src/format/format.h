@@ -17,6 +17,7 @@ struct mxp_chart;
 struct mxp_dim;
 
 struct mxp_record_template;
+struct mxp_format_options;
 
 /* A format whose output goes in HTTP request bodies (opentsdb:http, json:http,
  * graphite:http, prometheus_remote_write) rather than as a stream of lines. Each buffer a
@@ -31,9 +32,13 @@ struct mxp_body {
 	/* Writes what opens a body into the empty b (e.g. "[\n"); NULL: nothing. 0 or -ENOMEM. */
 	int (*open)(struct mxp_buf *b);
 	/* Finishes b, which holds `records` (>= 1) records after what open wrote. It may
-	 * write the result into scratch (a buffer of the formatter's) and swap the two. 0 or
-	 * -ENOMEM. NULL: the body is complete as it is. */
-	int (*seal)(struct mxp_buf *b, long records, struct mxp_buf *scratch);
+	 * write the result into scratch (a buffer of the formatter's) and swap the two. A
+	 * record that no request can hold is left out and counted in *dropped (set to 0
+	 * otherwise). 0, -ENOMEM or -EINVAL. NULL: the body is complete as it is. */
+	int (*seal)(struct mxp_buf *b, long records, struct mxp_buf *scratch, const struct mxp_format_options *o,
+		    long *dropped);
+	size_t max_bytes;         /* a body is handed on past this many bytes before sealing
+				   * (0: MXP_PIPELINE_BODY_BYTES) */
 };
 
 /* What an instance's settings say about names; shared by every record it formats. */
@@ -41,6 +46,9 @@ struct mxp_format_options {
 	const char *prefix;      /* used raw by the text formats (the seed did) */
 	bool send_names;         /* chart and dim names instead of ids (graphite, opentsdb) */
 	enum mxp_source source;  /* the data source: remote write's names depend on it */
+	const char *stream_name; /* kinesis: the stream the records go to */
+	const char *partition_key; /* kinesis: every record's key; NULL or "": the seed's
+				    * netdata_<n> */
 };
 
 /* One series as a format sees it. */
@@ -119,6 +127,8 @@ extern const struct mxp_format mxp_format_json_http;
 extern const struct mxp_format mxp_format_opentsdb_http;
 /* Prometheus remote write (prometheus/remote_write.c) */
 extern const struct mxp_format mxp_format_remote_write;
+/* AWS Kinesis PutRecords bodies of json lines (kinesis/kinesis.c) */
+extern const struct mxp_format mxp_format_kinesis;
 
 /* The format of a backend `type` value with every alias of the seed ("graphite",
  * "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json", "json:plaintext") and

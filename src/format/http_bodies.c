@@ -31,10 +31,13 @@ static int array_open(struct mxp_buf *b)
 	return mxp_buf_put(b, "[\n", 2);
 }
 
-static int array_seal(struct mxp_buf *b, long records, struct mxp_buf *scratch)
+static int array_seal(struct mxp_buf *b, long records, struct mxp_buf *scratch, const struct mxp_format_options *o,
+		      long *dropped)
 {
 	(void)records;
 	(void)scratch;
+	(void)o;
+	*dropped = 0;
 	/* the last record's ",\n" becomes "\n]\n" */
 	if (b->len >= 4 && memcmp(b->data + b->len - 2, ",\n", 2) == 0)
 		b->len -= 2;

@@ -23,16 +23,23 @@ enum mxp_http_action mxp_http_status_action(int status)
 	return MXP_HTTP_REJECTED;
 }
 
+void mxp_http_host(char *out, size_t cap, const struct mxp_sender_http *h, const struct mxp_destination *d)
+{
+	if (h->host_header != NULL && h->host_header[0] != '\0')
+		snprintf(out, cap, "%s", h->host_header);
+	else if (d->proto == MXP_DEST_UNIX)
+		snprintf(out, cap, "localhost");
+	else if (strchr(d->host, ':') != NULL)
+		snprintf(out, cap, "[%s]:%s", d->host, d->port);
+	else
+		snprintf(out, cap, "%s:%s", d->host, d->port);
+}
+
 int mxp_http_request_head(struct mxp_buf *out, const struct mxp_sender_http *h, const struct mxp_destination *d,
-			  size_t body_len)
+			  size_t body_len, const char *signed_headers)
 {
 	char host[MXP_DEST_HOST_MAX + MXP_DEST_PORT_MAX + 4];
-	if (d->proto == MXP_DEST_UNIX)
-		snprintf(host, sizeof(host), "localhost");
-	else if (strchr(d->host, ':') != NULL)
-		snprintf(host, sizeof(host), "[%s]:%s", d->host, d->port);
-	else
-		snprintf(host, sizeof(host), "%s:%s", d->host, d->port);
+	mxp_http_host(host, sizeof(host), h, d);
 
 	mxp_buf_reset(out);
 	int rc = 0;
@@ -50,6 +57,8 @@ int mxp_http_request_head(struct mxp_buf *out, const struct mxp_sender_http *h, 
 		rc |= mxp_buf_puts(out, h->authorization);
 		rc |= mxp_buf_puts(out, "\r\n");
 	}
+	if (signed_headers != NULL)
+		rc |= mxp_buf_puts(out, signed_headers);
 	rc |= mxp_buf_puts(out, "Content-Length: ");
 	rc |= mxp_buf_put_llu(out, (unsigned long long)body_len);
 	rc |= mxp_buf_puts(out, "\r\n\r\n");

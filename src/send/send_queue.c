@@ -307,6 +307,36 @@ void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool 
 	mxp_send_queue_pop_marks(q, pool);
 }
 
+void mxp_send_queue_request_partial(struct mxp_send_queue *q, uint64_t taken, size_t old_len)
+{
+	struct mxp_send_entry *e = q->head;
+	if (e == NULL || e->end)
+		return;
+	/* bytes: produced = sent + buffered + lost holds if what the body shrank by counts
+	 * as sent (a rewritten body may be longer: then buffered grows by the difference,
+	 * and so must produced) */
+	size_t now_len = e->buf.len;
+	q->c.buffered -= taken;
+	q->c.delivered += taken;
+	if (now_len <= old_len) {
+		q->c.bytes_buffered -= old_len - now_len;
+		q->c.bytes_sent += old_len - now_len;
+	} else {
+		q->c.bytes_buffered += now_len - old_len;
+		q->c.bytes_produced += now_len - old_len;
+	}
+	e->records -= (long)taken;
+	q->dirty = true;
+}
+
+void mxp_send_queue_dropped(struct mxp_send_queue *q, uint64_t n)
+{
+	q->c.produced += n;
+	q->c.lost += n;
+	q->c.lost_too_large += n;
+	q->dirty = true;
+}
+
 uint64_t mxp_send_queue_drop_all(struct mxp_send_queue *q, struct mxp_send_pool *pool)
 {
 	uint64_t lost = q->c.lost;

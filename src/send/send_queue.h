@@ -90,6 +90,14 @@ struct mxp_send_entry *mxp_send_queue_next_request(struct mxp_send_queue *q, str
  * It leaves the queue, and the marks behind it are popped. */
 void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool *pool, bool delivered);
 
+/* HTTP: the receiver took `taken` metrics of the head request, whose body was old_len
+ * bytes and now (rewritten by an api) holds the rest: those are delivered, with the bytes
+ * the body lost; the rest stays buffered at the head. */
+void mxp_send_queue_request_partial(struct mxp_send_queue *q, uint64_t taken, size_t old_len);
+
+/* n metrics that will never be sent: produced and lost (too large) at once. */
+void mxp_send_queue_dropped(struct mxp_send_queue *q, uint64_t n);
+
 /* Everything queued counts lost at shutdown and goes; returns the lines. */
 uint64_t mxp_send_queue_drop_all(struct mxp_send_queue *q, struct mxp_send_pool *pool);
 

@@ -74,6 +74,7 @@
 
 struct handoff {                /* a channel object */
 	struct mxp_buf buf;
+	long dropped;           /* > 0: no buffer, these metrics were dropped before it */
 	long records;
 	bool end;
 };
@@ -130,6 +131,15 @@ static void drain_channel(struct mxp_sender *s, struct inst *in)
 {
 	struct handoff *h;
 	while ((h = mxp_channel_receive_spsc(&in->ch)) != NULL) {
+		if (h->dropped > 0) {
+			mxp_send_queue_dropped(&in->q, (uint64_t)h->dropped);
+			mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR,
+					"%s: %ld metrics dropped: a record of theirs is larger than %s takes", in->name,
+					h->dropped, in->dest_text[0] ? in->dest_text : "the receiver");
+			h->dropped = 0;
+			mxp_channel_release_spsc(&in->ch, h);
+			continue;
+		}
 		if (mxp_send_queue_take(&in->q, &s->pool, &h->buf, h->records, h->end) != 0) {
 			/* out of memory: leave it in the channel, try again next round */
 			mxp_log_limited(&in->lim_drop, MXP_LOG_ERROR, "%s: out of memory queueing output", in->name);
@@ -675,8 +685,26 @@ int mxp_sender_put(struct mxp_sender *s, unsigned i, struct mxp_buf *buf, long r
 	buf->len = 0;
 	h->records = records;
 	h->end = false;
+	h->dropped = 0;
 	mxp_channel_publish_spsc(&in->ch, h);
 	ck_pr_store_64(&in->handed_records, ck_pr_load_64(&in->handed_records) + (uint64_t)records);
+	mxp_io_wake(s->io);
+	return 0;
+}
+
+int mxp_sender_put_dropped(struct mxp_sender *s, unsigned i, long metrics)
+{
+	struct inst *in = s->inst[i];
+	if (metrics <= 0)
+		return 0;
+	struct handoff *h = mxp_channel_acquire_wait_spsc(&in->ch, &s->stop);
+	if (h == NULL)
+		return -ECANCELED;
+	h->records = 0;
+	h->end = false;
+	h->dropped = metrics;
+	mxp_channel_publish_spsc(&in->ch, h);
+	ck_pr_store_64(&in->handed_records, ck_pr_load_64(&in->handed_records) + (uint64_t)metrics);
 	mxp_io_wake(s->io);
 	return 0;
 }
@@ -689,6 +717,7 @@ int mxp_sender_end_interval(struct mxp_sender *s, unsigned i)
 		return -ECANCELED;
 	h->records = 0;
 	h->end = true;
+	h->dropped = 0;
 	mxp_channel_publish_spsc(&in->ch, h);
 	ck_pr_store_64(&in->handed_marks, ck_pr_load_64(&in->handed_marks) + 1);
 	mxp_io_wake(s->io);

@@ -61,6 +61,11 @@ int mxp_sender_start(struct mxp_sender *s);
  * `buffer on failures`). Returns 0, or -ECANCELED once stopping. len 0 is allowed. */
 int mxp_sender_put(struct mxp_sender *s, unsigned i, struct mxp_buf *buf, long records);
 
+/* Producer of instance i: metrics that were formatted but will never be sent (a record
+ * too large for any request of the receiver): counted produced and lost
+ * (lost_too_large) at once, and logged. 0 or -ECANCELED. */
+int mxp_sender_put_dropped(struct mxp_sender *s, unsigned i, long metrics);
+
 /* Producer of instance i only: the interval's last bytes were put. The sender counts
  * intervals (for `buffer on failures`) by these marks. 0 or -ECANCELED. */
 int mxp_sender_end_interval(struct mxp_sender *s, unsigned i);

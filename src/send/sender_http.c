@@ -70,7 +70,24 @@ static bool next_request(struct mxp_sender *s, struct inst *in, int64_t now)
 	struct mxp_send_entry *e = mxp_send_queue_next_request(&in->q, &s->pool);
 	if (e == NULL)
 		return false;
-	if (mxp_http_request_head(&in->reqhead, in->http, &in->dest[in->dest_i], e->buf.len) != 0) {
+	const struct mxp_sender_http *h = in->http;
+	const char *signed_headers = NULL;
+	if (h->api != NULL && h->api->sign != NULL) {
+		/* signed at each attempt: a signature is only good for a few minutes */
+		char host[MXP_DEST_HOST_MAX + MXP_DEST_PORT_MAX + 4];
+		mxp_http_host(host, sizeof(host), h, &in->dest[in->dest_i]);
+		mxp_buf_reset(&in->signed_headers);
+		int rc = h->api->sign(h, host, e->buf.data, e->buf.len, time(NULL), &in->signed_headers);
+		if (rc == 0)
+			rc = mxp_buf_put(&in->signed_headers, "", 1);
+		if (rc != 0) {
+			mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: cannot sign a request: %s", in->name,
+					strerror(-rc));
+			return false;
+		}
+		signed_headers = in->signed_headers.data;
+	}
+	if (mxp_http_request_head(&in->reqhead, h, &in->dest[in->dest_i], e->buf.len, signed_headers) != 0) {
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: out of memory writing a request", in->name);
 		return false;
 	}
@@ -162,7 +179,31 @@ static void settle(struct mxp_sender *s, struct inst *in, int64_t now)
 	char body[HTTP_BODY_LOGGED + 1];
 	long metrics = in->req->records;
 	in->answered++;
-	switch (mxp_http_status_action(r->status)) {
+	const struct mxp_http_api *api = in->http->api;
+	long left = metrics;
+	char why[256] = "";
+	size_t before_len = in->req->buf.len;
+	enum mxp_http_action action = api != NULL && api->answer != NULL
+					      ? api->answer(in->http, r, &in->req->buf, &left, why, sizeof(why))
+					      : mxp_http_status_action(r->status);
+	switch (action) {
+	case MXP_HTTP_PARTIAL:
+		/* what was taken is delivered; the body now holds the rest, sent again after
+		 * the backoff as a 429/5xx would be */
+		mxp_send_queue_request_partial(&in->q, (uint64_t)(metrics - left), before_len);
+		in->req->inflight = false;
+		in->q.c.failures++;
+		in->q.dirty = true;
+		{
+			long delay = mxp_http_retry_delay_ms(in->http_backoff_ms, false, 0, &s->rng);
+			in->http_retry_ms = now + delay;
+			in->http_backoff_ms = in->http_backoff_ms * 2 > in->http->retry_max_ms ? in->http->retry_max_ms
+											       : in->http_backoff_ms * 2;
+			mxp_log_limited(&in->lim_http, MXP_LOG_WARNING,
+					"%s: %s took %ld of %ld metrics (%s); sending the other %ld again in %ld ms",
+					in->name, in->dest_text, metrics - left, metrics, why, left, delay);
+		}
+		break;
 	case MXP_HTTP_DELIVERED:
 		mxp_send_queue_request_done(&in->q, &s->pool, true);
 		in->http_backoff_ms = in->http->retry_min_ms;
@@ -180,9 +221,9 @@ static void settle(struct mxp_sender *s, struct inst *in, int64_t now)
 										       : in->http_backoff_ms * 2;
 		body_for_log(r, body, sizeof(body));
 		mxp_log_limited(&in->lim_http, MXP_LOG_WARNING,
-				"%s: %s answered %d %s to %ld metrics; sending them again in %ld ms%s: '%s'", in->name,
+				"%s: %s answered %d %s to %ld metrics; sending them again in %ld ms%s: '%s'%s%s", in->name,
 				in->dest_text, r->status, r->reason, metrics, delay,
-				r->has_retry_after ? " (Retry-After)" : "", body);
+				r->has_retry_after ? " (Retry-After)" : "", body, why[0] ? "; " : "", why);
 		break;
 	}
 	case MXP_HTTP_REJECTED:
@@ -190,8 +231,8 @@ static void settle(struct mxp_sender *s, struct inst *in, int64_t now)
 		body_for_log(r, body, sizeof(body));
 		mxp_log_limited(&in->lim_http, MXP_LOG_ERROR,
 				"%s: %s refused %ld metrics with %d %s (lost: a request it refuses is not sent again): "
-				"'%s'",
-				in->name, in->dest_text, metrics, r->status, r->reason, body);
+				"'%s'%s%s",
+				in->name, in->dest_text, metrics, r->status, r->reason, body, why[0] ? "; " : "", why);
 		break;
 	}
 	in->req = NULL;
@@ -576,10 +617,23 @@ int64_t mxp_http_step(struct mxp_sender *s, struct inst *in, int64_t now, int64_
 int mxp_http_inst_init(struct inst *in, const struct mxp_sender_http *h)
 {
 	const struct mxp_tls_options *t = &h->tls_options;
-	const char *src[8] = {h->path, h->content_type, h->headers, h->authorization,
-			      t->ca_file, t->ca_path, t->cert_file, t->key_file};
+	enum { NSTR = 14 };
+	const char *src[NSTR] = {h->path,
+				 h->content_type,
+				 h->headers,
+				 h->authorization,
+				 t->ca_file,
+				 t->ca_path,
+				 t->cert_file,
+				 t->key_file,
+				 h->aws.access_key_id,
+				 h->aws.secret_access_key,
+				 h->aws.session_token,
+				 h->aws.region,
+				 h->aws.service,
+				 h->host_header};
 	size_t total = 0;
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < NSTR; i++)
 		total += (src[i] ? strlen(src[i]) : 0) + 1;
 	in->http = malloc(sizeof(*in->http));
 	in->http_text = malloc(total);
@@ -588,14 +642,18 @@ int mxp_http_inst_init(struct inst *in, const struct mxp_sender_http *h)
 		return -ENOMEM;
 	*in->http = *h;
 	struct mxp_tls_options *o = &in->http->tls_options;
-	const char **dst[8] = {&in->http->path, &in->http->content_type, &in->http->headers,
-			       &in->http->authorization, &o->ca_file, &o->ca_path, &o->cert_file, &o->key_file};
+	struct mxp_aws_auth *aws = &in->http->aws;
+	const char **dst[NSTR] = {&in->http->path,         &in->http->content_type,  &in->http->headers,
+				  &in->http->authorization, &o->ca_file,             &o->ca_path,
+				  &o->cert_file,            &o->key_file,            &aws->access_key_id,
+				  &aws->secret_access_key,  &aws->session_token,     &aws->region,
+				  &aws->service,            &in->http->host_header};
 	char *w = in->http_text;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < NSTR; i++) {
 		size_t n = src[i] ? strlen(src[i]) : 0;
 		memcpy(w, src[i] ? src[i] : "", n);
 		w[n] = '\0';
-		/* an empty TLS path is "not set" */
+		/* an empty TLS path, credential or Host is "not set" */
 		*dst[i] = i >= 4 && n == 0 ? NULL : w;
 		w += n + 1;
 	}
@@ -629,6 +687,7 @@ void mxp_http_inst_free(struct inst *in)
 	free(in->http_text);
 	free(in->parser);
 	mxp_buf_free(&in->reqhead);
+	mxp_buf_free(&in->signed_headers);
 	mxp_tls_free(in->tls);
 	mxp_tls_ctx_free(in->tls_ctx);
 }

@@ -67,6 +67,7 @@ struct inst {
 	char *http_text;
 	struct mxp_http_parser *parser; /* the connection's responses */
 	struct mxp_buf reqhead;         /* the head of the request in flight */
+	struct mxp_buf signed_headers;  /* an api's signature headers for it */
 	struct mxp_send_entry *req;     /* the request being written or answered; NULL none */
 	size_t req_off;                 /* bytes of head + body written */
 	bool awaiting;                  /* written in full, its response not complete yet */

@@ -832,7 +832,7 @@ Test(http_request, head)
 	struct mxp_destination d = {.proto = MXP_DEST_TCP};
 	strcpy(d.host, "::1");
 	strcpy(d.port, "9090");
-	cr_assert_eq(mxp_http_request_head(&b, &h, &d, 123), 0);
+	cr_assert_eq(mxp_http_request_head(&b, &h, &d, 123, NULL), 0);
 	char *s = strndup(b.data, b.len);
 	cr_assert(strncmp(s, "POST /api/v1/write HTTP/1.1\r\nHost: [::1]:9090\r\nUser-Agent: mxp/", 63) == 0, "%s", s);
 	cr_assert_not_null(strstr(s, "\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\n"));

@@ -495,9 +495,12 @@ static int rw_put_host(struct mxp_buf *b, const struct mxp_format_options *o, co
 
 /* The WriteRequest, compressed with snappy's block format (what the spec asks; not
  * the framed format) into scratch, then swapped in. */
-static int rw_seal(struct mxp_buf *b, long records, struct mxp_buf *scratch)
+static int rw_seal(struct mxp_buf *b, long records, struct mxp_buf *scratch, const struct mxp_format_options *o,
+		   long *dropped)
 {
 	(void)records;
+	(void)o;
+	*dropped = 0;
 	size_t max = snappy_max_compressed_length(b->len);
 	mxp_buf_reset(scratch);
 	char *w = mxp_buf_reserve(scratch, max);
