@@ -1,7 +1,8 @@
 # receivers.sh — sourced by integration tests: starts REAL receivers (VictoriaMetrics,
-# carbon-cache) on 127.0.0.1, on ports picked at run time, with their data under a
-# folder the caller owns; waits until they answer; reads back what they stored; and
-# stops them. How each receiver is run is ../shared/RECEIVERS.md.
+# carbon-cache, Prometheus; kinesalite and CongoDB from npm) on 127.0.0.1, on ports
+# picked at run time, with their data under a folder the caller owns; waits until they
+# answer; reads back what they stored; and stops them. How each receiver is run is
+# ../shared/RECEIVERS.md.
 #
 #   . "$(dirname "$0")/receivers.sh"
 #   trap 'receivers_stop_all; rm -rf "$tmp"' EXIT
@@ -9,7 +10,8 @@
 #
 # Functions return nonzero and say why on stderr ("receivers.sh: ..."), with the tail
 # of the receiver's log when it did not come up. Each start prints how long the
-# receiver took to answer. Needs bash >= 5 ($EPOCHREALTIME), python3, curl.
+# receiver took to answer. Needs bash >= 5 ($EPOCHREALTIME), python3, curl; the npm
+# peers need node and npm too.
 
 # shellcheck shell=bash
 RECEIVERS_PIDS=()           # every process started here, for receivers_stop_all
@@ -498,4 +500,282 @@ prom_query_range() {
 		fi
 		sleep 0.05
 	done
+}
+
+# npm-packaged peers: kinesalite (Kinesis) and CongoDB (MongoDB wire). No Debian package
+# serves either protocol, so they come from the npm registry, installed by
+# _receivers_npm_peer at test time into a cache kept across runs:
+#   ${MXP_TEST_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mxp-test-peers}/NAME-VERSION-HASH
+# HASH: of the pinned package list, so that a change of pins installs anew. Needs node
+# and npm (receivers_have_node): tools/install-deps.sh test brings Debian's when absent.
+
+# node and npm from /usr/bin first, as python3 above, unless the caller names others
+# (RECEIVERS_NODE=/path/to/node: to run the peers on another Node.js).
+if [ -z "${RECEIVERS_NODE:-}" ]; then
+	if [ -x /usr/bin/node ]; then RECEIVERS_NODE=/usr/bin/node; else RECEIVERS_NODE=node; fi
+fi
+if [ -z "${RECEIVERS_NPM:-}" ]; then
+	if [ -x /usr/bin/npm ]; then RECEIVERS_NPM=/usr/bin/npm; else RECEIVERS_NPM=npm; fi
+fi
+RECEIVERS_PEERS_CACHE=${MXP_TEST_PEERS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/mxp-test-peers}
+# Exact versions. kinesalite's own dependencies follow its ranges (leveldown's
+# prebuilt binary ships in its package). CongoDB: the smartmongo package is unpacked,
+# not installed (some of its dependencies are not served by the registry, RECEIVERS.md);
+# then the dependencies its CongoDB part imports, at the versions its ranges
+# (smartfs ^1.3.1, smartpath ^5.0.11, smartpromise ^4.0.3, smartrx ^3.0.0, bson ^6.10.0,
+# mingo ^7.2.0) resolved to when this was written, and the official driver as the test
+# client (mongodb 6.x: runs on Debian 12's node 18; 7.x needs node >= 20.19).
+RECEIVERS_KINESALITE_NPM="kinesalite@3.3.3"
+RECEIVERS_CONGODB_NPM="@push.rocks/smartmongo@2.2.0"
+RECEIVERS_CONGODB_DEPS=(@push.rocks/smartfs@1.5.0 @push.rocks/smartpath@5.1.0 @push.rocks/smartpromise@4.2.3
+	@push.rocks/smartrx@3.0.10 bson@6.10.4 mingo@7.2.7 mongodb@6.22.0)
+
+# receivers_have_node: true when node and npm are there; otherwise says what is missing.
+receivers_have_node() {
+	local tool
+	for tool in "$RECEIVERS_NODE" "$RECEIVERS_NPM"; do
+		command -v "$tool" >/dev/null && continue
+		_receivers_say "${tool##*/} is not installed (tools/install-deps.sh test, or apt-get install nodejs npm)"
+		return 1
+	done
+}
+
+# _receivers_npm_install NAME DIR: installs the npm peer NAME into the empty DIR.
+# --ignore-scripts: none of these packages needs its install script (leveldown's
+# only looks for the prebuilt binary it ships), and npm versions differ on running them.
+_receivers_npm_install() {
+	local name=$1 dir=$2 npm_flags=(--no-audit --no-fund --ignore-scripts --no-update-notifier)
+	printf '{"name": "mxp-test-peer-%s", "private": true}\n' "$name" >"$dir/package.json" || return 1
+	case $name in
+	kinesalite)
+		(cd "$dir" && "$RECEIVERS_NPM" install "${npm_flags[@]}" "$RECEIVERS_KINESALITE_NPM") ;;
+	congodb)
+		# The package's own package.json lists what the registry does not serve, so it
+		# is unpacked beside node_modules (its imports resolve upwards) and npm installs
+		# only the list above.
+		(cd "$dir" && "$RECEIVERS_NPM" pack --silent "$RECEIVERS_CONGODB_NPM" >pack.out &&
+			mkdir smartmongo && tar xzf "$(tail -n 1 pack.out)" -C smartmongo --strip-components=1 &&
+			rm -f "$(tail -n 1 pack.out)" pack.out &&
+			"$RECEIVERS_NPM" install "${npm_flags[@]}" "${RECEIVERS_CONGODB_DEPS[@]}") ;;
+	*)
+		_receivers_say "_receivers_npm_install: no npm peer '$name'"
+		return 1 ;;
+	esac
+}
+
+# _receivers_npm_peer NAME: prints the folder where the npm peer NAME (kinesalite,
+# congodb) is installed, installing it first when the cache lacks it, and then says
+# how long that took and its size. Concurrent runs: one installs under a lock (flock)
+# into a temporary folder renamed into place when complete; the others wait for the
+# lock (up to 10 min), then find it there. A folder in the cache is always whole.
+_receivers_npm_peer() {
+	local name=$1 version spec key dir t0 rc
+	case $name in
+	kinesalite) version=${RECEIVERS_KINESALITE_NPM##*@} spec=$RECEIVERS_KINESALITE_NPM ;;
+	congodb) version=${RECEIVERS_CONGODB_NPM##*@} spec="$RECEIVERS_CONGODB_NPM ${RECEIVERS_CONGODB_DEPS[*]}" ;;
+	*) _receivers_say "_receivers_npm_peer: no npm peer '$name'"; return 1 ;;
+	esac
+	key=$(printf '%s' "$spec" | sha256sum) || return 1
+	key=$name-$version-${key:0:8}
+	dir=$RECEIVERS_PEERS_CACHE/$key
+	[ -d "$dir" ] && { echo "$dir"; return 0; }
+	receivers_have_node || return 1
+	mkdir -p "$RECEIVERS_PEERS_CACHE" || return 1
+	t0=$EPOCHREALTIME
+	(
+		flock -w 600 9 || { _receivers_say "no lock on $RECEIVERS_PEERS_CACHE/$key.lock after 10 min"; exit 1; }
+		if [ -d "$dir" ]; then
+			_receivers_say "$name: another run installed it meanwhile (waited $(_receivers_ms "$t0") ms)"
+			exit 0
+		fi
+		rm -rf "$RECEIVERS_PEERS_CACHE/.$key.tmp."*  # left by a run that was killed
+		part=$(mktemp -d "$RECEIVERS_PEERS_CACHE/.$key.tmp.XXXXXX") && chmod 755 "$part" || exit 1
+		_receivers_say "installing $name ($spec) from npm into $dir"
+		if ! _receivers_npm_install "$name" "$part" >"$part.log" 2>&1; then
+			_receivers_say "npm failed to install $name; the end of its output:"
+			tail -n 20 "$part.log" >&2
+			rm -rf "$part" "$part.log"
+			exit 1
+		fi
+		mv "$part.log" "$part/install.log" && mv -T "$part" "$dir" || exit 1
+		_receivers_say "installed $name in $(_receivers_ms "$t0") ms, $(du -sh "$dir" | cut -f1) on disk"
+	) 9>"$RECEIVERS_PEERS_CACHE/$key.lock"
+	rc=$?
+	[ "$rc" -eq 0 ] && echo "$dir"
+	return "$rc"
+}
+
+# _receivers_node_start NAME LOG PORTFILE SCRIPT ARGS...: starts a node script that
+# prints the port it listens on (picked by the kernel: no port race) into PORTFILE;
+# sets _RECEIVERS_NODE_PID and waits for a port (or returns 1 with its log).
+_receivers_node_start() {
+	local name=$1 log=$2 portfile=$3 deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	shift 3
+	: >"$portfile"
+	"$RECEIVERS_NODE" "$@" >"$portfile" 2>"$log" &
+	_RECEIVERS_NODE_PID=$!
+	RECEIVERS_PIDS+=("$_RECEIVERS_NODE_PID")
+	until [ -s "$portfile" ] && grep -q '^[0-9]\+$' "$portfile"; do
+		if ! kill -0 "$_RECEIVERS_NODE_PID" 2>/dev/null || [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "$name did not start listening; the end of $log:"
+			tail -n 15 "$log" >&2
+			_receivers_forget "$_RECEIVERS_NODE_PID"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# Kinesis (kinesalite): kinesalite_start, kinesis_call, kinesis_create_stream,
+# kinesis_read_stream.
+
+# Ready: it answers ListStreams. Over TLS without checking the certificate's name: a
+# test may start it with a certificate for another name, to see a client refuse it.
+_kinesalite_ready() {
+	_receivers_listens "$KINESIS_PID" "$KINESIS_PORT" && _KINESIS_INSECURE=1 kinesis_call ListStreams '{}' >/dev/null
+}
+
+# kinesalite_start DIR [CERT KEY [CA]]: kinesalite 3.3.3 (tests/integration/
+# kinesalite_server.js) on 127.0.0.1 at a port the kernel picks, with its streams in
+# DIR/kinesalite (LevelDB: a new kinesalite on the same DIR finds them) and its log in
+# DIR/kinesalite.log. Streams become ACTIVE, and are deleted or resharded, at once
+# (createStreamMs, deleteStreamMs, updateStreamMs 0). With CERT and KEY (PEM) it serves
+# HTTPS only, with them; CA is what clients trust, default CERT. Sets KINESIS_PORT,
+# KINESIS_PID, KINESIS_SCHEME (http or https), KINESIS_CA (for curl --cacert; empty
+# over http), KINESIS_URL (SCHEME://127.0.0.1:PORT), KINESIS_LOG. Waits until it
+# answers ListStreams. Installs kinesalite into the npm cache first when missing.
+kinesalite_start() {
+	local dir=$1 cert=${2:-} key=${3:-} ca=${4:-${2:-}} peer f t0
+	if [ -n "$cert" ]; then
+		for f in "$cert" "$key" "$ca"; do
+			[ -r "$f" ] || { _receivers_say "kinesalite_start: cannot read '$f' (usage: kinesalite_start DIR [CERT KEY [CA]])"; return 1; }
+		done
+		cert=$(realpath "$cert") && key=$(realpath "$key") && ca=$(realpath "$ca") || return 1
+	fi
+	peer=$(_receivers_npm_peer kinesalite) || return 1
+	mkdir -p "$dir/kinesalite" || return 1
+	dir=$(realpath "$dir") || return 1
+	KINESIS_LOG=$dir/kinesalite.log
+	KINESIS_SCHEME=http${cert:+s}
+	KINESIS_CA=${cert:+$ca}
+	t0=$EPOCHREALTIME
+	_receivers_node_start kinesalite "$KINESIS_LOG" "$dir/kinesalite.port" \
+		"$(dirname "${BASH_SOURCE[0]}")/kinesalite_server.js" "$peer" "$dir/kinesalite" ${cert:+"$cert" "$key"} || return 1
+	KINESIS_PID=$_RECEIVERS_NODE_PID
+	read -r KINESIS_PORT <"$dir/kinesalite.port"
+	KINESIS_URL=$KINESIS_SCHEME://127.0.0.1:$KINESIS_PORT
+	if ! _receivers_wait "$KINESIS_PID" "$KINESIS_LOG" kinesalite _kinesalite_ready; then
+		_receivers_forget "$KINESIS_PID"
+		return 1
+	fi
+	_receivers_say "kinesalite answered in $(_receivers_ms "$t0") ms ($KINESIS_URL)"
+	export KINESIS_PORT KINESIS_PID KINESIS_SCHEME KINESIS_CA KINESIS_URL KINESIS_LOG
+}
+
+# kinesis_call OPERATION JSON: POSTs JSON (a literal, or @FILE for the body in FILE:
+# bodies past 128 KiB cannot be command arguments) to KINESIS_URL as the Kinesis API
+# call OPERATION (X-Amz-Target: Kinesis_20131202.OPERATION, application/x-amz-json-1.1),
+# with an X-Amz-Date and a well-formed SigV4 Authorization header whose signature is
+# zeros: kinesalite requires the header but verifies nothing. Prints the answer's body
+# (on an error too: {"__type": ..., "message": ...}); returns 0 on HTTP 200, else 1
+# with the status and body on stderr.
+kinesis_call() {
+	local op=$1 body=$2 amz_date out code
+	amz_date=$(date -u +%Y%m%dT%H%M%SZ)
+	out=$(
+		if [[ $body == @* ]]; then cat -- "${body#@}"; else printf '%s' "$body"; fi |
+			curl -sS -w '\n%{http_code}' ${KINESIS_CA:+--cacert "$KINESIS_CA"} ${_KINESIS_INSECURE:+--insecure} --data-binary @- \
+				-H 'Content-Type: application/x-amz-json-1.1' \
+				-H "X-Amz-Target: Kinesis_20131202.$op" \
+				-H "X-Amz-Date: $amz_date" \
+				-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDMXPTEST/${amz_date:0:8}/us-east-1/kinesis/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=$(printf '0%.0s' {1..64})" \
+				"$KINESIS_URL/"
+	) || { _receivers_say "kinesis_call $op: no answer from $KINESIS_URL"; return 1; }
+	code=${out##*$'\n'}
+	out=${out%$'\n'*}
+	[ -n "$out" ] && printf '%s\n' "$out"
+	[ "$code" = 200 ] && return 0
+	_receivers_say "kinesis_call $op: $code ${out:0:300}"
+	return 1
+}
+
+# kinesis_create_stream NAME [SHARDS]: CreateStream with SHARDS shards (default 1; at
+# most 10, kinesalite's shardLimit), then waits until DescribeStreamSummary says
+# ACTIVE (at once with createStreamMs 0, but a test must not rely on that).
+kinesis_create_stream() {
+	local name=$1 shards=${2:-1} deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	kinesis_call CreateStream "{\"StreamName\": \"$name\", \"ShardCount\": $shards}" >/dev/null || return 1
+	until kinesis_call DescribeStreamSummary "{\"StreamName\": \"$name\"}" | grep -q '"StreamStatus":"ACTIVE"'; do
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "kinesis_create_stream: $name not ACTIVE after ${RECEIVERS_START_TIMEOUT} s"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# kinesis_read_stream NAME OUT [MIN_RECORDS]: every record of stream NAME (every
+# shard, from TRIM_HORIZON) into OUT, one JSON line per record:
+#   {"partition_key": ..., "data": <the decoded bytes as text>, "shard": ..., "sequence": ...}
+# shards in ShardId order, each in sequence order (kinesis_read.py says how bytes that
+# are not UTF-8 appear). mxpd may still be sending: it reads again until the stream
+# holds MIN_RECORDS (default 1; 0: read once) or RECEIVERS_READ_TIMEOUT passes; then
+# OUT holds what was there and it returns 1. Returns 1 at once on an error answer.
+kinesis_read_stream() {
+	"$RECEIVERS_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/kinesis_read.py" "$KINESIS_URL" "${KINESIS_CA:-}" \
+		"$1" "$2" "${3:-1}" "$RECEIVERS_READ_TIMEOUT"
+}
+
+# MongoDB wire (CongoDB): mongo_start, mongo_insert, mongo_find.
+
+_mongo_ready() {
+	_receivers_listens "$MONGO_PID" "$MONGO_PORT" &&
+		"$RECEIVERS_NODE" "$(dirname "${BASH_SOURCE[0]}")/mongo_client.js" "$MONGO_PEER" hello 127.0.0.1 "$MONGO_PORT" >/dev/null
+}
+
+# mongo_start DIR: CongoDB, the MongoDB-wire server of @push.rocks/smartmongo 2.2.0
+# (tests/integration/congodb_server.mjs), memory storage, on 127.0.0.1 at a port the
+# kernel picks, its log in DIR/congodb.log. Waits until it answers an OP_MSG hello
+# (ok: 1, writable primary). Sets MONGO_PORT, MONGO_PID, MONGO_URI
+# (mongodb://127.0.0.1:PORT), MONGO_LOG, and MONGO_PEER (the npm folder that
+# mongo_insert and mongo_find take the driver from). No TLS: CongoDB has none.
+# What CongoDB keeps of each BSON type is pinned in test_receivers_peers.sh.
+mongo_start() {
+	local dir=$1 t0
+	MONGO_PEER=$(_receivers_npm_peer congodb) || return 1
+	mkdir -p "$dir" || return 1
+	dir=$(realpath "$dir") || return 1
+	MONGO_LOG=$dir/congodb.log
+	t0=$EPOCHREALTIME
+	_receivers_node_start CongoDB "$MONGO_LOG" "$dir/congodb.port" \
+		"$(dirname "${BASH_SOURCE[0]}")/congodb_server.mjs" "$MONGO_PEER" || return 1
+	MONGO_PID=$_RECEIVERS_NODE_PID
+	read -r MONGO_PORT <"$dir/congodb.port"
+	MONGO_URI=mongodb://127.0.0.1:$MONGO_PORT
+	if ! _receivers_wait "$MONGO_PID" "$MONGO_LOG" CongoDB _mongo_ready; then
+		_receivers_forget "$MONGO_PID"
+		return 1
+	fi
+	_receivers_say "CongoDB answered hello in $(_receivers_ms "$t0") ms ($MONGO_URI)"
+	export MONGO_PORT MONGO_PID MONGO_URI MONGO_LOG MONGO_PEER
+}
+
+# mongo_insert DB COLLECTION < LINES: inserts the documents on stdin (one canonical
+# Extended JSON object a line: {"v": {"$numberLong": "5"}} is an int64, a bare 1.5 a
+# double, a bare 7 an int32) with the official driver's insertMany; prints the count.
+mongo_insert() {
+	"$RECEIVERS_NODE" "$(dirname "${BASH_SOURCE[0]}")/mongo_client.js" "$MONGO_PEER" insert "$MONGO_URI" "$1" "$2"
+}
+
+# mongo_find DB COLLECTION OUT [MIN_DOCS]: every document of DB.COLLECTION into OUT,
+# one canonical Extended JSON line each, in the order the server returns them
+# (insertion order for CongoDB's memory storage), each value as the BSON type the
+# server sent: {"$numberDouble": "0.1"} (shortest text that reads back as the same
+# double: exact), {"$numberInt": "7"}, {"$numberLong": "..."}, a date as
+# {"$date": {"$numberLong": "<ms since the epoch>"}}, _id as {"$oid": ...}. mxpd may
+# still be sending: it reads again until there are MIN_DOCS (default 1; 0: read once)
+# or RECEIVERS_READ_TIMEOUT passes; then OUT holds what was there and it returns 1.
+mongo_find() {
+	"$RECEIVERS_NODE" "$(dirname "${BASH_SOURCE[0]}")/mongo_client.js" "$MONGO_PEER" find "$MONGO_URI" \
+		"$1" "$2" "$3" "${4:-1}" "$RECEIVERS_READ_TIMEOUT"
 }
