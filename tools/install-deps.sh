@@ -21,6 +21,15 @@ run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev
 # write; its service is not started by the package here, the tests start their own).
 test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl
            prometheus)
+# node and npm run the receivers that only npm has (kinesalite for Kinesis, CongoDB for
+# the MongoDB wire; tests/integration/receivers.sh installs those at test time). Asked
+# of Debian (nodejs 18 + npm 9) only when the commands are absent: a machine image may
+# carry another Node.js, such as NodeSource's nodejs 20, which bundles npm, Provides
+# and Conflicts with Debian's npm, so that `dpkg -s npm` fails and `apt-get install npm`
+# cannot be done there.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    test_pkgs+=(nodejs npm)
+fi
 # Benchmarks: gnuplot (no X11) draws bench_pipeline's build/bench-results.png.
 bench_pkgs=(gnuplot-nox)
 
