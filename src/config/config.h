@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "config/data_source.h"
+#include "config/destination.h"
 
 struct mxp_pattern;
 struct mxp_destination;
@@ -56,6 +57,8 @@ enum mxp_conf_key {
 	MXP_KEY_TLS_CA_PATH,
 	MXP_KEY_TLS_CERT_FILE,           /* a client certificate */
 	MXP_KEY_TLS_KEY_FILE,
+	MXP_KEY_ENDPOINT,                /* mxp's, kinesis: http(s)://HOST[:PORT] instead of AWS's */
+	MXP_KEY_PARTITION_KEY,           /* mxp's, kinesis: one partition key for every record */
 	MXP_KEY_COUNT
 };
 
@@ -96,6 +99,12 @@ struct mxp_instance_conf {
 	long retry_min_ms, retry_max_ms; /* HTTP retry backoff after a 429/5xx */
 	long max_samples;                /* HTTP: metrics per request at most */
 	bool tls_verify;
+	/* kinesis: where PutRecords go (`endpoint`, else kinesis.REGION.amazonaws.com:443
+	 * over TLS, REGION being `destination`), and the Host header for it */
+	struct mxp_destination kinesis_dest;
+	bool kinesis_tls;
+	char kinesis_host[MXP_DEST_HOST_MAX + MXP_DEST_PORT_MAX + 4];
+	char kinesis_region[64];
 	struct mxp_destination *destinations; /* parsed `destination`, the type's default port
 					       * filled in; NULL for kinesis and mongodb */
 	size_t ndestinations;

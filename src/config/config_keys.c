@@ -49,6 +49,8 @@ const struct mxp_key_def mxp_conf_keys[MXP_KEY_COUNT] = {
 	[MXP_KEY_TLS_CA_PATH] = {"tls ca path", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 	[MXP_KEY_TLS_CERT_FILE] = {"tls cert file", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 	[MXP_KEY_TLS_KEY_FILE] = {"tls key file", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
+	[MXP_KEY_ENDPOINT] = {"endpoint", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
+	[MXP_KEY_PARTITION_KEY] = {"partition key", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 };
 
 const struct mxp_type_def mxp_conf_types[] = {
@@ -67,8 +69,8 @@ const struct mxp_type_def mxp_conf_types[] = {
 	{"prometheus_remote_write", true, true, true, ""},
 	{"prometheus_remote_write:http", false, true, true, ""},
 	{"prometheus_remote_write:https", false, true, true, ""},
-	{"kinesis", true, true, false, NULL},
-	{"kinesis:plaintext", true, false, false, NULL},
+	{"kinesis", true, true, true, NULL},
+	{"kinesis:plaintext", true, false, true, NULL},
 	{"mongodb", true, true, false, NULL},
 	{"mongodb:plaintext", true, false, false, NULL},
 };

@@ -33,6 +33,7 @@
 #include "config/config.h"
 #include "config/config_keys.h"
 #include "engine/export_settings.h"
+#include "engine/exporter_http.h"
 #include "engine/exporter_internal.h"
 #include "engine/log.h"
 #include "engine/pipeline.h"
@@ -86,6 +87,12 @@ static int take(void *arg, struct mxp_buf *buf, long records)
 {
 	struct instance *in = arg;
 	return mxp_sender_put(in->e->sender, in->index, buf, records);
+}
+
+static int dropped(void *arg, long metrics)
+{
+	struct instance *in = arg;
+	return mxp_sender_put_dropped(in->e->sender, in->index, metrics);
 }
 
 static int window_end(void *arg)
@@ -367,6 +374,8 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			.update_every = ic->update_every,
 			.charts = ic->charts,
 			.hosts = ic->hosts,
+			.stream_name = ic->set[MXP_KEY_STREAM_NAME].value,
+			.partition_key = ic->set[MXP_KEY_PARTITION_KEY].value,
 		};
 		if (in->set.format == NULL) {
 			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb, json and remote write "
@@ -387,45 +396,17 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		const struct mxp_body *body = in->set.format->body;
 		if (body != NULL) {
 			in->set.max_records = ic->max_samples;
-			const char *token = ic->set[MXP_KEY_BEARER_TOKEN].value;
-			const char *user = ic->set[MXP_KEY_USERNAME].value, *pass = ic->set[MXP_KEY_PASSWORD].value;
-			if (pass == NULL)
-				pass = "";
-			if (token != NULL && token[0] != '\0') {
-				size_t n = strlen("Bearer ") + strlen(token) + 1;
-				auth = malloc(n);
-				if (auth != NULL)
-					snprintf(auth, n, "Bearer %s", token);
-			} else if (user != NULL && user[0] != '\0') {
-				/* "Basic " + base64 of user:password */
-				size_t n = 6 + 4 * ((strlen(user) + 1 + strlen(pass) + 2) / 3) + 1;
-				auth = malloc(n);
-				if (auth != NULL && mxp_http_basic_auth(auth, n, user, pass) != 0) {
-					free(auth);
-					auth = NULL;
-				}
-			}
-			if (auth == NULL && ((token != NULL && token[0] != '\0') || (user != NULL && user[0] != '\0'))) {
-				err = ENOMEM;
+			int rc = mxp_exporter_http_settings(ic, body, tls, &http, &auth);
+			if (rc != 0) {
+				err = -rc;
 				goto fail;
 			}
-			const char *rw_path = ic->set[MXP_KEY_REMOTE_WRITE_URL_PATH].value;
-			http = (struct mxp_sender_http){
-				.path = strncmp(ic->type, "prometheus_remote_write", 23) == 0 && rw_path != NULL ? rw_path
-															: body->path,
-				.content_type = body->content_type,
-				.headers = body->headers,
-				.authorization = auth,
-				.retry_min_ms = ic->retry_min_ms,
-				.retry_max_ms = ic->retry_max_ms,
-				.tls = tls,
-				.tls_options = {.verify = ic->tls_verify,
-						.ca_file = ic->set[MXP_KEY_TLS_CA_FILE].value,
-						.ca_path = ic->set[MXP_KEY_TLS_CA_PATH].value,
-						.cert_file = ic->set[MXP_KEY_TLS_CERT_FILE].value,
-						.key_file = ic->set[MXP_KEY_TLS_KEY_FILE].value},
-			};
 			si.http = &http;
+		}
+		if (si.destinations == NULL && ic->kinesis_dest.host[0] != '\0') {
+			/* kinesis: its endpoint, from `endpoint` or the region (config.c) */
+			si.destinations = &ic->kinesis_dest;
+			si.ndestinations = 1;
 		}
 		int idx = mxp_sender_add(e->sender, &si);
 		free(auth);
@@ -470,7 +451,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		for (unsigned m = 0; m < g->n; m++) {
 			struct instance *in = &e->inst[g->member[m]];
 			sets[m] = &in->set;
-			sinks[m] = (struct mxp_pipeline_sink){.take = take, .window_end = window_end, .arg = in};
+			sinks[m] = (struct mxp_pipeline_sink){.take = take, .window_end = window_end, .dropped = dropped, .arg = in};
 			if (in->formatters > nf)
 				nf = in->formatters; /* the most any member asks for */
 		}

@@ -25,6 +25,8 @@ static const struct {
 	{"prometheus_remote_write", &mxp_format_remote_write},
 	{"prometheus_remote_write:http", &mxp_format_remote_write},
 	{"prometheus_remote_write:https", &mxp_format_remote_write},
+	{"kinesis", &mxp_format_kinesis},
+	{"kinesis:plaintext", &mxp_format_kinesis},
 };
 
 const struct mxp_format *mxp_format_find_tls(const char *type, bool *tls)

@@ -14,7 +14,8 @@
  * Writes OUTDIR/<i>.expected (the baseline's lines of instance i) and OUTDIR/<i>.name,
  * prints one line per instance "NAME produced P delivered D lost L failures F io IO" and exits 0 when
  * every instance delivered everything it produced, 1 otherwise. MXP_IO picks the I/O;
- * EXPORT_KNOWN_WAIT_MS how long it waits for the sender (10000). */
+ * EXPORT_KNOWN_WAIT_MS how long it waits for the sender (10000); the first line of the file
+ * EXPORT_KNOWN_CHILD_TAGS_FILE names replaces the child's host tags. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,21 @@ int main(int argc, char **argv)
 		die("mxp_store_new");
 	struct series local, child;
 	add_host(store, "known-local", NULL, &local);
-	add_host(store, "known-child", "env=test", &child);
+	/* EXPORT_KNOWN_CHILD_TAGS_FILE: the child's host tags from a file (kinesis' test makes
+	 * its lines long enough for several records per request, longer than an environment
+	 * variable may be) */
+	const char *tags_file = getenv("EXPORT_KNOWN_CHILD_TAGS_FILE");
+	char *tags = NULL;
+	if (tags_file != NULL) {
+		FILE *f = fopen(tags_file, "r");
+		size_t cap = 0;
+		if (f == NULL || getline(&tags, &cap, f) < 0)
+			die("reading EXPORT_KNOWN_CHILD_TAGS_FILE");
+		fclose(f);
+		tags[strcspn(tags, "\n")] = '\0';
+	}
+	add_host(store, "known-child", tags != NULL ? tags : "env=test", &child);
+	free(tags);
 
 	time_t now = time(NULL);
 	time_t base = now - 40;

@@ -211,12 +211,12 @@ Test(config, malformed_lines)
 
 Test(config, types_that_this_build_lacks_and_pubsub)
 {
-	struct mxp_conf *c = load("[kinesis:k]\nenabled = yes\n[mongodb:m]\nenabled = no\n"
+	struct mxp_conf *c = load("[mongodb:k]\nenabled = yes\n[mongodb:m]\nenabled = no\n"
 				  "[pubsub:p]\nenabled = yes\nproject id = x\n[prometheus:exporter]\nprefix = x\n");
 	static const char *const e[] = {
 		"test.conf:5: [pubsub:p]: the pubsub connector is not supported by mxp (the seed had none); disable "
 		"this instance",
-		"test.conf:1: [kinesis:k] type 'kinesis' is not available in this build of mxp (yet): disable the "
+		"test.conf:1: [mongodb:k] type 'mongodb' is not available in this build of mxp (yet): disable the "
 		"instance or use graphite, opentsdb or json",
 	};
 	assert_errors(c, 2, e);
@@ -519,3 +519,48 @@ Test(config, http_keys_defaults_ranges_and_header_safety)
 	cr_expect(control, "a CR in the username is an error; first error: %s", c->nerrors ? c->errors[0] : "-");
 	mxp_conf_free(c);
 }
+
+Test(config, kinesis_endpoint_region_stream)
+{
+	struct mxp_conf *c = load("[kinesis:aws]\nenabled = yes\ndestination = eu-west-1\nstream name = s\n"
+				  "[kinesis:local]\nenabled = yes\nendpoint = http://127.0.0.1:4567\nstream name = s\n"
+				  "[kinesis:v6]\nenabled = yes\nendpoint = https://[::1]/\nstream name = s\n"
+				  "partition key = k\n");
+	assert_no_errors(c);
+	const struct mxp_instance_conf *a = instance(c, "kinesis:aws"), *l = instance(c, "kinesis:local"),
+					*v = instance(c, "kinesis:v6");
+	cr_assert_str_eq(a->kinesis_dest.host, "kinesis.eu-west-1.amazonaws.com");
+	cr_assert_str_eq(a->kinesis_dest.port, "443");
+	cr_assert_str_eq(a->kinesis_host, "kinesis.eu-west-1.amazonaws.com");
+	cr_assert_str_eq(a->kinesis_region, "eu-west-1");
+	cr_assert(a->kinesis_tls);
+	cr_assert_str_eq(l->kinesis_dest.host, "127.0.0.1");
+	cr_assert_str_eq(l->kinesis_dest.port, "4567");
+	cr_assert_str_eq(l->kinesis_host, "127.0.0.1:4567");
+	cr_assert_not(l->kinesis_tls);
+	cr_assert_str_eq(l->kinesis_region, "us-east-1", "no region given: the signature's default");
+	cr_assert_str_eq(v->kinesis_dest.host, "::1");
+	cr_assert_str_eq(v->kinesis_dest.port, "443");
+	cr_assert_str_eq(v->kinesis_host, "[::1]");
+	cr_assert(v->kinesis_tls);
+	mxp_conf_free(c);
+
+	c = load("[kinesis:a]\nenabled = yes\n"
+		 "[kinesis:b]\nenabled = yes\nstream name = s\nendpoint = ftp://x\n"
+		 "[kinesis:c]\nenabled = yes\nstream name = s\nendpoint = http://h:port\n");
+	static const char *const want[] = {
+		"test.conf:1: [kinesis:a] stream name (default): a Kinesis instance needs its stream's name",
+		("test.conf:1: [kinesis:a] destination (default): 'localhost' is not an AWS region (Kinesis takes its "
+		 "region here, e.g. us-east-1; or set 'endpoint = https://HOST:PORT')"),
+		"test.conf:6: [kinesis:b] endpoint: 'ftp://x' is not http(s)://HOST[:PORT]",
+		"test.conf:10: [kinesis:c] endpoint: 'http://h:port' is not http(s)://HOST[:PORT]",
+	};
+	for (size_t k = 0; k < 4; k++) {
+		bool seen = false;
+		for (size_t i = 0; i < c->nerrors; i++)
+			seen |= strcmp(c->errors[i], want[k]) == 0;
+		cr_expect(seen, "missing: %s (first: %s)", want[k], c->nerrors ? c->errors[0] : "-");
+	}
+	mxp_conf_free(c);
+}
+

@@ -88,7 +88,7 @@ static int put_tail(struct mxp_buf *b, time_t t)
 	return 0;
 }
 
-static int json_put_collected(struct mxp_buf *b, const struct mxp_format_options *o,
+int mxp_json_put_collected(struct mxp_buf *b, const struct mxp_format_options *o,
 			      const struct mxp_series *s, long long value, time_t t)
 {
 	size_t mark = b->len;
@@ -99,7 +99,7 @@ static int json_put_collected(struct mxp_buf *b, const struct mxp_format_options
 	return 1;
 }
 
-static int json_put_stored(struct mxp_buf *b, const struct mxp_format_options *o,
+int mxp_json_put_stored(struct mxp_buf *b, const struct mxp_format_options *o,
 			   const struct mxp_series *s, long double value, time_t t)
 {
 	if (isnan(value))
@@ -113,7 +113,7 @@ static int json_put_stored(struct mxp_buf *b, const struct mxp_format_options *o
 }
 
 /* a = everything up to "value":, value, b = ,"timestamp": , timestamp, c = }\n */
-static int json_render_template(struct mxp_buf *out, const struct mxp_format_options *o,
+int mxp_json_render_template(struct mxp_buf *out, const struct mxp_format_options *o,
 				const struct mxp_series *s, struct mxp_template_shape *shape)
 {
 	size_t mark = out->len;
@@ -131,7 +131,7 @@ static int json_render_template(struct mxp_buf *out, const struct mxp_format_opt
 
 const struct mxp_format mxp_format_json = {
 	.name = "json",
-	.put_collected = json_put_collected,
-	.put_stored = json_put_stored,
-	.render_template = json_render_template,
+	.put_collected = mxp_json_put_collected,
+	.put_stored = mxp_json_put_stored,
+	.render_template = mxp_json_render_template,
 };
