@@ -13,7 +13,7 @@ profile=${1:-run}
 
 # Building and running: compiler, build system, and the libraries linked into libmxp.
 run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev
-          libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libjson-c-dev)
+          libprotobuf-c-dev protobuf-c-compiler libsnappy-dev libjson-c-dev libmongoc-dev)
 # Testing: the unit-test framework, clang for the sanitizer/fuzz builds, and the real
 # receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
 # reads them back; python3 comes with graphite-carbon; socat is the TLS front of

@@ -368,6 +368,21 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	}
 	if (strncmp(ic->type, "kinesis", 7) == 0 && ic->enabled)
 		kinesis_check(c, ic);
+	if (strncmp(ic->type, "mongodb", 7) == 0) {
+		/* the seed meant 500 ms less than update every, at least 1 s (it always used
+		 * 9500 ms: FORMATS.md §5) */
+		long ms = (long)ic->update_every * 1000 - 500;
+		ic->mongo_socket_timeout_ms = ms < 1000 ? 1000 : ms;
+		ic->mongo_timeseries = mxp_conf_parse_bool(ic->set[MXP_KEY_TIMESERIES].value) == 1;
+		static const enum mxp_conf_key needed[] = {MXP_KEY_DATABASE, MXP_KEY_COLLECTION};
+		for (size_t i = 0; ic->enabled && i < 2; i++) {
+			const char *v = ic->set[needed[i]].value;
+			if (v == NULL || v[0] == '\0') {
+				where(at, sizeof(at), ic, &ic->set[needed[i]], needed[i]);
+				mxp_conf_error(c, "%s: a MongoDB instance needs it", at);
+			}
+		}
+	}
 	if (t != NULL && !t->available && ic->enabled)
 		mxp_conf_error(c, "%s:%u: [%s] type '%s' is not available in this build of mxp (yet): disable the "
 			      "instance or use graphite, opentsdb or json",

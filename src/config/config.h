@@ -59,6 +59,7 @@ enum mxp_conf_key {
 	MXP_KEY_TLS_KEY_FILE,
 	MXP_KEY_ENDPOINT,                /* mxp's, kinesis: http(s)://HOST[:PORT] instead of AWS's */
 	MXP_KEY_PARTITION_KEY,           /* mxp's, kinesis: one partition key for every record */
+	MXP_KEY_TIMESERIES,              /* mxp's, mongodb: create a time-series collection */
 	MXP_KEY_COUNT
 };
 
@@ -105,6 +106,8 @@ struct mxp_instance_conf {
 	bool kinesis_tls;
 	char kinesis_host[MXP_DEST_HOST_MAX + MXP_DEST_PORT_MAX + 4];
 	char kinesis_region[64];
+	long mongo_socket_timeout_ms;    /* mongodb: update every * 1000 - 500, at least 1000 */
+	bool mongo_timeseries;
 	struct mxp_destination *destinations; /* parsed `destination`, the type's default port
 					       * filled in; NULL for kinesis and mongodb */
 	size_t ndestinations;

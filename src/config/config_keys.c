@@ -51,6 +51,7 @@ const struct mxp_key_def mxp_conf_keys[MXP_KEY_COUNT] = {
 	[MXP_KEY_TLS_KEY_FILE] = {"tls key file", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 	[MXP_KEY_ENDPOINT] = {"endpoint", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 	[MXP_KEY_PARTITION_KEY] = {"partition key", "", MXP_K_STRING, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
+	[MXP_KEY_TIMESERIES] = {"timeseries collection", "no", MXP_K_BOOL, MXP_IN_INSTANCE | MXP_IN_GLOBAL, false},
 };
 
 const struct mxp_type_def mxp_conf_types[] = {
@@ -71,8 +72,8 @@ const struct mxp_type_def mxp_conf_types[] = {
 	{"prometheus_remote_write:https", false, true, true, ""},
 	{"kinesis", true, true, true, NULL},
 	{"kinesis:plaintext", true, false, true, NULL},
-	{"mongodb", true, true, false, NULL},
-	{"mongodb:plaintext", true, false, false, NULL},
+	{"mongodb", true, true, true, NULL},
+	{"mongodb:plaintext", true, false, true, NULL},
 };
 
 const size_t mxp_conf_ntypes = sizeof(mxp_conf_types) / sizeof(mxp_conf_types[0]);

@@ -40,8 +40,8 @@ int mxp_baseline_init(struct mxp_baseline *bl, struct mxp_store *store,
 		bl->put = json_array_item;
 	else if (settings->format == &mxp_format_opentsdb_http)
 		bl->put = opentsdb_http_object;
-	else if (settings->format == &mxp_format_kinesis) /* the json lines, in records */
-		bl->put = seed_json;
+	else if (settings->format == &mxp_format_kinesis || settings->format == &mxp_format_mongodb)
+		bl->put = seed_json; /* the json lines: in Kinesis records; the seed's source of documents */
 	else if (settings->format == &mxp_format_remote_write) {
 		bl->put = mxp_baseline_rw_record; /* JSON lines of what should arrive */
 		bl->put_host = mxp_baseline_rw_host;

@@ -34,6 +34,7 @@
 #include "config/config_keys.h"
 #include "engine/export_settings.h"
 #include "engine/exporter_http.h"
+#include "send/mongo.h"
 #include "engine/exporter_internal.h"
 #include "engine/log.h"
 #include "engine/pipeline.h"
@@ -378,8 +379,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 			.partition_key = ic->set[MXP_KEY_PARTITION_KEY].value,
 		};
 		if (in->set.format == NULL) {
-			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp yet (graphite, opentsdb, json and remote write "
-					       "over TCP, UDP and HTTP are); disable the instance or change its type",
+			mxp_log(MXP_LOG_ERROR, "%s:%u: [%s] type '%s' is not sent by mxp; disable the instance or change its type",
 				ic->file, ic->line, ic->name, ic->type);
 			err = EINVAL;
 			goto fail;
@@ -394,7 +394,19 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		struct mxp_sender_http http;
 		char *auth = NULL; /* the Authorization value; mxp_sender_add copies it */
 		const struct mxp_body *body = in->set.format->body;
-		if (body != NULL) {
+		const struct mxp_mongo_conf mongo = {.uri = ic->set[MXP_KEY_DESTINATION].value,
+						     .database = ic->set[MXP_KEY_DATABASE].value,
+						     .collection = ic->set[MXP_KEY_COLLECTION].value,
+						     .socket_timeout_ms = ic->mongo_socket_timeout_ms,
+						     .timeseries = ic->mongo_timeseries};
+		if (strncmp(ic->type, "mongodb", 7) == 0) {
+			/* libmongoc blocks: a worker thread of the sender's sends */
+			in->set.max_records = ic->max_samples;
+			si.worker_ops = &mxp_mongo_ops;
+			si.worker_conf = &mongo;
+			si.retry_min_ms = ic->retry_min_ms;
+			si.retry_max_ms = ic->retry_max_ms;
+		} else if (body != NULL) {
 			in->set.max_records = ic->max_samples;
 			int rc = mxp_exporter_http_settings(ic, body, tls, &http, &auth);
 			if (rc != 0) {

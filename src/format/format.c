@@ -27,6 +27,8 @@ static const struct {
 	{"prometheus_remote_write:https", &mxp_format_remote_write},
 	{"kinesis", &mxp_format_kinesis},
 	{"kinesis:plaintext", &mxp_format_kinesis},
+	{"mongodb", &mxp_format_mongodb},
+	{"mongodb:plaintext", &mxp_format_mongodb},
 };
 
 const struct mxp_format *mxp_format_find_tls(const char *type, bool *tls)

@@ -129,6 +129,8 @@ extern const struct mxp_format mxp_format_opentsdb_http;
 extern const struct mxp_format mxp_format_remote_write;
 /* AWS Kinesis PutRecords bodies of json lines (kinesis/kinesis.c) */
 extern const struct mxp_format mxp_format_kinesis;
+/* MongoDB: bodies of BSON documents (mongodb/mongodb.c) */
+extern const struct mxp_format mxp_format_mongodb;
 
 /* The format of a backend `type` value with every alias of the seed ("graphite",
  * "graphite:plaintext", "opentsdb", "opentsdb:telnet", "json", "json:plaintext") and

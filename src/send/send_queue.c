@@ -307,6 +307,26 @@ void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool 
 	mxp_send_queue_pop_marks(q, pool);
 }
 
+void mxp_send_queue_request_split(struct mxp_send_queue *q, struct mxp_send_pool *pool, uint64_t delivered,
+				  uint64_t lost, size_t lost_bytes)
+{
+	struct mxp_send_entry *e = q->head;
+	if (e == NULL || e->end)
+		return;
+	if (lost_bytes > e->buf.len)
+		lost_bytes = e->buf.len;
+	q->c.buffered -= (uint64_t)e->records;
+	q->c.bytes_buffered -= e->buf.len;
+	q->c.delivered += delivered;
+	q->c.lost += lost;
+	q->c.lost_rejected += lost;
+	q->c.bytes_sent += e->buf.len - lost_bytes;
+	q->c.bytes_lost += lost_bytes;
+	q->dirty = true;
+	pop(q, pool);
+	mxp_send_queue_pop_marks(q, pool);
+}
+
 void mxp_send_queue_request_partial(struct mxp_send_queue *q, uint64_t taken, size_t old_len)
 {
 	struct mxp_send_entry *e = q->head;

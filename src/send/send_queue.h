@@ -90,6 +90,12 @@ struct mxp_send_entry *mxp_send_queue_next_request(struct mxp_send_queue *q, str
  * It leaves the queue, and the marks behind it are popped. */
 void mxp_send_queue_request_done(struct mxp_send_queue *q, struct mxp_send_pool *pool, bool delivered);
 
+/* A worker's request at the head was answered: `delivered` of its metrics taken,
+ * `lost` refused for good (lost_rejected, with lost_bytes of the body); it leaves the
+ * queue. delivered + lost is its record count. */
+void mxp_send_queue_request_split(struct mxp_send_queue *q, struct mxp_send_pool *pool, uint64_t delivered,
+				  uint64_t lost, size_t lost_bytes);
+
 /* HTTP: the receiver took `taken` metrics of the head request, whose body was old_len
  * bytes and now (rewritten by an api) holds the rest: those are delivered, with the bytes
  * the body lost; the rest stays buffered at the head. */

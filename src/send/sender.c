@@ -429,6 +429,8 @@ static void on_event(struct mxp_sender *s, struct mxp_io_req *req, int64_t now)
 /* What the instance does now; returns its next deadline (or INT64_MAX). */
 static int64_t step(struct mxp_sender *s, struct inst *in, int64_t now)
 {
+	if (in->worker != NULL)
+		return mxp_worker_step(s, in, now);
 	switch (in->state) {
 	case DISCONNECTED:
 		mxp_send_queue_pop_marks(&in->q, &s->pool); /* intervals whose bytes all went out before the break */
@@ -514,6 +516,10 @@ static void shut_down(struct mxp_sender *s)
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct inst *in = s->inst[i];
+		/* a worker's request in flight ends (or its socket timeout passes) before its
+		 * body can go: the worker reads it */
+		if (in->worker != NULL)
+			mxp_worker_drain(s, in, until + in->timeout_ms);
 		in->req = NULL;
 		uint64_t lost = mxp_send_queue_drop_all(&in->q, &s->pool);
 		s->lost_at_stop += lost;
@@ -618,11 +624,21 @@ static void inst_free(struct inst *in)
 	free(in->name);
 	free(in->dest);
 	mxp_http_inst_free(in);
+	mxp_worker_free(in->worker);
 	free(in);
 }
 
 int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
 {
+	static const struct mxp_destination none = {.proto = MXP_DEST_TCP};
+	if (def->worker_ops != NULL && def->ndestinations == 0) {
+		/* a worker's transport finds its server itself */
+		struct mxp_sender_instance d = *def;
+		d.destinations = &none;
+		d.ndestinations = 1;
+		def = &d;
+		return mxp_sender_add(s, def);
+	}
 	if (s->started || def->ndestinations == 0 || def->destinations == NULL)
 		return -EINVAL;
 
@@ -647,6 +663,21 @@ int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
 		inst_free(in);
 		return rc;
 	}
+	if (def->worker_ops != NULL) {
+		char why[512] = "";
+		in->worker = mxp_worker_new(def->worker_ops, def->worker_conf, s->io, why, sizeof(why));
+		if (in->worker == NULL) {
+			int e = errno;
+			if (e == EINVAL)
+				mxp_log(MXP_LOG_ERROR, "%s: %s", in->name, why);
+			inst_free(in);
+			return -e;
+		}
+		in->worker_retry_min_ms = def->retry_min_ms > 0 ? def->retry_min_ms : 30;
+		in->worker_retry_max_ms = def->retry_max_ms >= in->worker_retry_min_ms ? def->retry_max_ms : 5000;
+		in->http_backoff_ms = in->worker_retry_min_ms;
+		snprintf(in->dest_text, sizeof(in->dest_text), "%s", def->worker_ops->name);
+	}
 	in->ndest = def->ndestinations;
 	in->timeout_ms = def->timeout_ms > 0 ? def->timeout_ms : 20000;
 	in->keep = def->buffer_on_failures >= 1 ? def->buffer_on_failures : 1;
@@ -655,7 +686,8 @@ int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *def)
 	in->conn_req.ctx = in->send_req.ctx = in->recv_req.ctx = in;
 	in->lim_conn.period_s = in->lim_send.period_s = in->lim_drop.period_s = 10;
 	in->lim_recv.period_s = 60;
-	set_dest_text(in);
+	if (in->worker == NULL)
+		set_dest_text(in);
 	ck_sequence_init(&in->seq);
 	s->inst[s->n] = in;
 	return (int)s->n++;

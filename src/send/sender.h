@@ -40,6 +40,11 @@ struct mxp_sender_instance {
 	long buffer_on_failures;                   /* intervals kept at most (>= 1) */
 	const struct mxp_sender_http *http;        /* NULL: a line protocol; else every put is
 						    * one request body (copied by add) */
+	/* Or a transport on a worker thread (worker.h: MongoDB): every put is one request
+	 * its ops send; destinations are not used. conf is given to ops->open by add. */
+	const struct mxp_worker_ops *worker_ops;
+	const void *worker_conf;
+	long retry_min_ms, retry_max_ms;           /* a worker's retries (as HTTP's) */
 };
 
 /* A sender with its I/O backend (MXP_IO_AUTO: io_uring unless unavailable or
@@ -47,7 +52,7 @@ struct mxp_sender_instance {
 struct mxp_sender *mxp_sender_new(enum mxp_io_kind io);
 
 /* Adds an instance before start; returns its index (0, 1, ...) or -errno: -EINVAL
- * (no destination), -ENOMEM. Destinations may be tcp, unix (stream) or udp: over udp
+ * (no destination, or a worker's transport could not open: its reason logged), -ENOMEM. Destinations may be tcp, unix (stream) or udp: over udp
  * the lines go in datagrams of whole lines, at most 1400 bytes each. */
 int mxp_sender_add(struct mxp_sender *s, const struct mxp_sender_instance *inst);
 

@@ -20,6 +20,7 @@
 #include "send/send_queue.h"
 #include "send/sender.h"
 #include "send/tls.h"
+#include "send/worker.h"
 
 #define MAX_IOV 64u             /* buffers per vectored send */
 #define RECV_BYTES 4096u
@@ -84,6 +85,10 @@ struct inst {
 	int64_t http_retry_ms;          /* no request before then (after a 429 or 5xx) */
 	long http_backoff_ms;
 	struct mxp_log_limit lim_http;
+	/* a worker transport (worker.h): requests go to its thread, one at a time; the
+	 * request fields above (req, http_retry_ms, http_backoff_ms) serve it too */
+	struct mxp_worker *worker;
+	long worker_retry_min_ms, worker_retry_max_ms;
 	/* https: the session over this connection (tls.h), NULL without TLS */
 	struct mxp_tls_ctx *tls_ctx;    /* the instance's, made by add */
 	struct mxp_tls *tls;            /* the connection's */
@@ -144,5 +149,10 @@ void mxp_http_on_sent(struct mxp_sender *s, struct inst *in, int res, int64_t no
 void mxp_http_on_recv(struct mxp_sender *s, struct inst *in, int res, int64_t now);
 /* CONNECTED: fails a connection past its timeouts; returns the next deadline (or next) */
 int64_t mxp_http_step(struct mxp_sender *s, struct inst *in, int64_t now, int64_t next);
+
+/* sender_worker.c: an instance whose transport is a worker thread */
+int64_t mxp_worker_step(struct mxp_sender *s, struct inst *in, int64_t now);
+/* at stop: waits (up to until_ms) for the request in flight, settling it */
+void mxp_worker_drain(struct mxp_sender *s, struct inst *in, int64_t until_ms);
 
 #endif

@@ -83,11 +83,11 @@ check "the log says which I/O the sender uses" grep -Eq "sender I/O: (io_uring|e
 check "--stats prints the instance's counters" grep -Eq "^  metrics  buffered [0-9]+  sent [1-9][0-9]*  lost 0" "$tmp/out"
 MXP_IO=epoll "$mxpd" -c "$tmp/netdata.conf" --count 1 >/dev/null 2>"$tmp/err"
 check "MXP_IO=epoll picks epoll, and says so" grep -q "sender I/O: epoll (io_uring not used: MXP_IO=epoll)" "$tmp/err"
-printf '[mongodb:m]\n    enabled = yes\n    destination = mongodb://127.0.0.1\n    collection = c\n' >"$tmp/mongo.conf"
-"$mxpd" -c "$tmp/mongo.conf" --count 1 >/dev/null 2>"$tmp/err"
+printf '[pubsub:p]\n    enabled = yes\n    project id = x\n' >"$tmp/pubsub.conf"
+"$mxpd" -c "$tmp/pubsub.conf" --count 1 >/dev/null 2>"$tmp/err"
 rc=$?
-check "a type not sent yet refuses to start" test "$rc" -eq 1
-check "and names FILE:LINE and the type" grep -qF "mongo.conf:1: [mongodb:m] type 'mongodb' is not available" "$tmp/err"
+check "a type mxp does not send refuses to start" test "$rc" -eq 1
+check "and names FILE:LINE and the type" grep -qF "pubsub.conf:1: [pubsub:p]: the pubsub connector is not supported" "$tmp/err"
 printf '[backend]\n    enabled = yes\n    type = prometheus_remote_write\n    destination = 127.0.0.1\n' >"$tmp/rw.conf"
 "$mxpd" -c "$tmp/rw.conf" --count 1 >/dev/null 2>"$tmp/err"
 rc=$?

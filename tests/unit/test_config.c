@@ -214,13 +214,13 @@ Test(config, types_that_this_build_lacks_and_pubsub)
 	struct mxp_conf *c = load("[mongodb:k]\nenabled = yes\n[mongodb:m]\nenabled = no\n"
 				  "[pubsub:p]\nenabled = yes\nproject id = x\n[prometheus:exporter]\nprefix = x\n");
 	static const char *const e[] = {
-		"test.conf:5: [pubsub:p]: the pubsub connector is not supported by mxp (the seed had none); disable "
-		"this instance",
-		"test.conf:1: [mongodb:k] type 'mongodb' is not available in this build of mxp (yet): disable the "
-		"instance or use graphite, opentsdb or json",
+		("test.conf:5: [pubsub:p]: the pubsub connector is not supported by mxp (the seed had none); disable "
+		 "this instance"),
+		"test.conf:1: [mongodb:k] database (default): a MongoDB instance needs it",
+		"test.conf:1: [mongodb:k] collection (default): a MongoDB instance needs it",
 	};
-	assert_errors(c, 2, e);
-	cr_assert_eq(c->ninstances, 2, "the disabled mongodb instance loads");
+	assert_errors(c, 3, e);
+	cr_assert_eq(c->ninstances, 2, "the disabled mongodb instance loads, without database and collection");
 	cr_assert_eq(c->nwarnings, 1);
 	cr_assert_str_eq(c->warnings[0], "test.conf:8: [prometheus:exporter] is netdata's scrape endpoint; mxp ignores it");
 	mxp_conf_free(c);

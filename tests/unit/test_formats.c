@@ -291,7 +291,8 @@ Test(names, format_types_and_aliases)
 	cr_assert_eq(mxp_format_find_tls("opentsdb:https", &tls), &mxp_format_opentsdb_http);
 	cr_assert(tls);
 	cr_assert_eq(mxp_format_find("kinesis"), &mxp_format_kinesis);
-	cr_assert_null(mxp_format_find("mongodb"), "not sent by this build");
+	cr_assert_eq(mxp_format_find("mongodb"), &mxp_format_mongodb);
+	cr_assert_null(mxp_format_find("pubsub"), "not sent by mxp");
 }
 
 Test(names, data_source_aliases)
