@@ -37,6 +37,8 @@ static void settle(struct mxp_sender *s, struct inst *in, const struct mxp_worke
 	if (lost > 0)
 		mxp_log_limited(&in->lim_send, MXP_LOG_ERROR, "%s: %s refused %ld of %ld metrics (lost): %s", in->name,
 				in->dest_text, lost, records, r->why[0] ? r->why : "no reason given");
+	else if (r->why[0] != '\0')
+		mxp_log_limited(&in->lim_recv, MXP_LOG_WARNING, "%s: %s: %s", in->name, in->dest_text, r->why);
 }
 
 int64_t mxp_worker_step(struct mxp_sender *s, struct inst *in, int64_t now)

@@ -6,6 +6,7 @@
 # collection is read back and every document compared with its line exactly: fields,
 # value, the timestamp as a BSON date, an ObjectId _id.
 #   - on io_uring and on epoll (the worker is the same; the sender loop differs);
+#   - `timeseries collection = yes`: created first where the server can, inserts go on;
 #   - a server stalled (SIGSTOP) past the socket timeout, then resumed: the batch goes
 #     again and no document is stored twice (their _id are mxp's);
 #   - a server that is not there: nothing delivered, retried, counted lost at the stop;
@@ -97,6 +98,20 @@ for io in io_uring epoll; do
 	check "$io: the collection holds every document exactly ($(head -1 "$out/cmp"))" test "$rc" -eq 0
 	[ "$rc" -eq 0 ] || cat "$out/cmp"
 done
+
+# ---- `timeseries collection = yes`: the collection is created as time series first;
+# a server that cannot (CongoDB may not) is logged once and the inserts go on ----
+out=$tmp/ts
+mkdir -p "$out"
+conf "$MONGO_URI" ts | sed 's/^    collection = ts$/&\n    timeseries collection = yes/' >"$out/exporting.conf"
+"$export_known" "$out/exporting.conf" "$out" >"$out/result" 2>"$out/log"
+rc=$?
+check "timeseries: delivered" test "$rc" -eq 0
+mongo_find mxp ts "$out/docs" "$(wc -l <"$out/0.expected")" || echo "mongo_find ts failed"
+compare "$out/0.expected" "$out/docs" >"$out/cmp"
+rc=$?
+check "timeseries: every document exactly ($(head -1 "$out/cmp"); $(grep -c 'time-series' "$out/log") log lines on it)" \
+	test "$rc" -eq 0
 
 # ---- a server stalled past the socket timeout (1 s: update every 1), then resumed ----
 out=$tmp/stall
