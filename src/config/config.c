@@ -138,6 +138,21 @@ static void where(char *buf, size_t len, const struct mxp_instance_conf *ic, con
 }
 
 /* Parses the effective values of ic into its typed fields. */
+bool mxp_conf_mask_password(const char *uri, char *out, size_t cap)
+{
+	const char *scheme = strstr(uri, "://");
+	if (scheme == NULL)
+		return false;
+	const char *user = scheme + 3, *at = strchr(user, '@'), *slash = strchr(user, '/');
+	if (at == NULL || (slash != NULL && slash < at))
+		return false;
+	const char *colon = memchr(user, ':', (size_t)(at - user));
+	if (colon == NULL)
+		return false;
+	snprintf(out, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
+	return true;
+}
+
 /* An enabled kinesis instance: a stream, where to send (`endpoint`, or the AWS region
  * in `destination`), a partition key that fits. Fills ic->kinesis_*. */
 static void kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
@@ -659,8 +674,11 @@ void mxp_conf_print(const struct mxp_conf *c, FILE *out)
 			if (c->is_netdata_conf ? !(mxp_conf_keys[k].where & MXP_IN_BACKEND) : !(mxp_conf_keys[k].where & (MXP_IN_INSTANCE | MXP_IN_GLOBAL)))
 				continue;
 			const char *v = s->value ? s->value : "";
+			char masked[1024];
 			if (mxp_conf_keys[k].secret && *v != '\0')
 				v = "(set, not shown)";
+			else if (k == MXP_KEY_DESTINATION && mxp_conf_mask_password(v, masked, sizeof(masked)))
+				v = masked; /* a URI's user:password@ (mongodb) */
 			const char *origin = c->is_netdata_conf && s->origin == MXP_FROM_INSTANCE ? "[backend]"
 											  : origin_names[s->origin];
 			if (s->file != NULL)

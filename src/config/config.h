@@ -141,4 +141,8 @@ void mxp_conf_print(const struct mxp_conf *conf, FILE *out);
 /* The name of a key as written in the files ("update every"). */
 const char *mxp_conf_key_name(enum mxp_conf_key key);
 
+/* A URI with its password (scheme://user:PASSWORD@host...) replaced by *** into out;
+ * false when it has none. For anything that prints a `destination`. */
+bool mxp_conf_mask_password(const char *uri, char *out, size_t cap);
+
 #endif

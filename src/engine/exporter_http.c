@@ -72,7 +72,10 @@ static int kinesis_settings(const struct mxp_instance_conf *ic, struct mxp_sende
 int mxp_exporter_http_settings(const struct mxp_instance_conf *ic, const struct mxp_body *body, bool tls,
 			       struct mxp_sender_http *http, char **auth)
 {
-	int rc = authorization(ic, auth);
+	/* Kinesis signs its requests: a `bearer token` or `username` of [exporting:global]
+	 * must not reach AWS in a second Authorization header */
+	bool kinesis = strncmp(ic->type, "kinesis", 7) == 0;
+	int rc = kinesis ? (*auth = NULL, 0) : authorization(ic, auth);
 	if (rc != 0)
 		return rc;
 	/* `remote write URL path` is the path of remote write's requests only */
@@ -92,7 +95,7 @@ int mxp_exporter_http_settings(const struct mxp_instance_conf *ic, const struct 
 				.cert_file = ic->set[MXP_KEY_TLS_CERT_FILE].value,
 				.key_file = ic->set[MXP_KEY_TLS_KEY_FILE].value},
 	};
-	if (strncmp(ic->type, "kinesis", 7) == 0 && (rc = kinesis_settings(ic, http)) != 0) {
+	if (kinesis && (rc = kinesis_settings(ic, http)) != 0) {
 		free(*auth);
 		*auth = NULL;
 	}

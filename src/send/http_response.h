@@ -51,7 +51,8 @@
 #define MXP_HTTP_LINE_MAX 8192u          /* longest status, header, chunk-size or trailer line */
 #define MXP_HTTP_HEAD_MAX 65536u         /* status + header lines of one response, in bytes */
 #define MXP_HTTP_FIELDS_MAX 256u         /* header + trailer lines of one response */
-#define MXP_HTTP_BODY_KEEP_MAX 4096u     /* most body bytes a parser can keep */
+#define MXP_HTTP_BODY_KEEP_MAX 16384u    /* most body bytes a parser can keep: a Kinesis
+					  * answer for ~90 records (mxp sends ~5) */
 #define MXP_HTTP_REASON_MAX 64u          /* reason phrase kept, NUL included (longer: cut) */
 
 /* mxp_http_parse() results; the errors are negative (mxp_http_strerror()). */

@@ -29,7 +29,7 @@
 #include "send/sigv4.h"
 
 static const char *const throttling[] = {"ProvisionedThroughputExceededException", "LimitExceededException",
-					 "KMSThrottlingException"};
+					 "KMSThrottlingException", "ThrottlingException"};
 
 static bool is_throttling(const char *type)
 {
@@ -89,6 +89,13 @@ static long lines_in(const char *b64)
 static enum mxp_http_action partial(const struct mxp_http_response *r, struct mxp_buf *body, long *records,
 				    char *why, size_t whylen)
 {
+	if (r->body_total > r->body_len) {
+		/* more than the parser keeps (mxp's requests hold a handful of records): which
+		 * failed cannot be known, so all go again rather than any counted delivered */
+		snprintf(why, whylen, "an answer of %llu bytes, too long to read which records failed",
+			 r->body_total);
+		return MXP_HTTP_RETRY;
+	}
 	struct json_object *ans = parse(r->body, r->body_len);
 	struct json_object *failed, *results;
 	if (ans == NULL || !json_object_object_get_ex(ans, "FailedRecordCount", &failed) ||
@@ -101,8 +108,7 @@ static enum mxp_http_action partial(const struct mxp_http_response *r, struct mx
 	enum mxp_http_action action = MXP_HTTP_RETRY; /* the whole request, when it cannot be picked apart */
 	struct json_object *req = NULL;
 	struct mxp_buf out = {0};
-	if (!json_object_object_get_ex(ans, "Records", &results) || !json_object_is_type(results, json_type_array) ||
-	    r->body_total > r->body_len) {
+	if (!json_object_object_get_ex(ans, "Records", &results) || !json_object_is_type(results, json_type_array)) {
 		snprintf(why, whylen, "%lld records failed, and the answer does not say which",
 			 (long long)json_object_get_int64(failed));
 		goto out;
@@ -151,6 +157,8 @@ static enum mxp_http_action partial(const struct mxp_http_response *r, struct mx
 	}
 	snprintf(why, whylen, "%ld of %zu records failed: %s%s%s", kept, json_object_array_length(results),
 		 first_code, first_msg != NULL ? ": " : "", first_msg != NULL ? first_msg : "");
+	if (left > *records) /* lines in a record are metrics; never more than the request's */
+		left = *records;
 	struct mxp_buf t = *body;
 	*body = out;
 	out = t;

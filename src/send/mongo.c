@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/log.h"
 #include "send/mongo.h"
 
 #define DUPLICATE_KEY 11000
@@ -36,8 +37,19 @@ struct mongo {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/* libmongoc's own log lines go to mxp's log (stderr or syslog, as mxpd was told), its
+ * warnings and errors only */
+static void mongoc_to_mxp(mongoc_log_level_t level, const char *domain, const char *message, void *arg)
+{
+	(void)arg;
+	if (level <= MONGOC_LOG_LEVEL_WARNING)
+		mxp_log(level <= MONGOC_LOG_LEVEL_CRITICAL ? MXP_LOG_ERROR : MXP_LOG_WARNING, "libmongoc %s: %s", domain,
+			message);
+}
+
 static void init_mongoc(void)
 {
+	mongoc_log_set_handler(mongoc_to_mxp, NULL);
 	mongoc_init(); /* once per process; mongoc_cleanup() is left to exit */
 }
 
@@ -74,8 +86,11 @@ static void *mongo_open(const void *arg, char *why, size_t whylen)
 	m->timeseries = conf->timeseries;
 	m->opts = bson_new();
 	BSON_APPEND_BOOL(m->opts, "ordered", false);
-	mongoc_write_concern_t *wc = mongoc_write_concern_new();
-	mongoc_write_concern_set_w(wc, 1);
+	/* the URI's write concern (w=...) when it sets one, else w: 1, explicitly */
+	const mongoc_write_concern_t *uwc = mongoc_collection_get_write_concern(m->coll);
+	mongoc_write_concern_t *wc = mongoc_write_concern_copy(uwc);
+	if (mongoc_write_concern_get_w(wc) == MONGOC_WRITE_CONCERN_W_DEFAULT)
+		mongoc_write_concern_set_w(wc, 1);
 	mongoc_write_concern_append(wc, m->opts);
 	mongoc_write_concern_destroy(wc);
 	return m;
@@ -107,13 +122,19 @@ static void create_timeseries(struct mongo *m, struct mxp_worker_result *r)
 	bson_append_document_end(&cmd, &ts);
 	mongoc_database_t *db = mongoc_client_get_database(m->client, m->database);
 	bool ok = mongoc_database_command_simple(db, &cmd, NULL, &reply, &err);
-	if (!ok && err.code != 48 /* NamespaceExists */)
+	if (ok || err.code == 48 /* NamespaceExists */)
+		m->created = true;
+	else if (err.domain == MONGOC_ERROR_QUERY || err.domain == MONGOC_ERROR_SERVER ||
+		 err.domain == MONGOC_ERROR_COMMAND) {
+		/* the server answered no: it cannot; the inserts make a plain collection */
+		m->created = true;
 		snprintf(r->why, sizeof(r->why), "could not create a time-series collection (%.400s); inserting anyway",
 			 err.message);
+	}
+	/* else no answer (the server is down): tried again before the next insert */
 	bson_destroy(&reply);
 	bson_destroy(&cmd);
 	mongoc_database_destroy(db);
-	m->created = true;
 }
 
 static void mongo_send(void *state, const char *body, size_t len, long records, struct mxp_worker_result *r)
@@ -174,8 +195,8 @@ static void mongo_send(void *state, const char *body, size_t len, long records, 
 				else if (strcmp(bson_iter_key(&one), "errmsg") == 0 && BSON_ITER_HOLDS_UTF8(&one))
 					msg = bson_iter_utf8(&one, NULL);
 			}
-			if (code == DUPLICATE_KEY) {
-				duplicates++; /* inserted by an earlier try of this batch */
+			if (code == DUPLICATE_KEY && msg != NULL && strstr(msg, "_id") != NULL) {
+				duplicates++; /* its _id is there: inserted by an earlier try of this batch */
 				continue;
 			}
 			refused++;
@@ -197,6 +218,13 @@ static void mongo_send(void *state, const char *body, size_t len, long records, 
 			snprintf(r->why, sizeof(r->why), "%ld documents refused", refused);
 		if (refused == 0)
 			r->rejected_bytes = 0;
+	} else if (!ok && (err.domain == MONGOC_ERROR_BSON || err.domain == MONGOC_ERROR_COMMAND) &&
+		   err.code == MONGOC_ERROR_COMMAND_INVALID_ARG) {
+		/* libmongoc refused the batch before sending it: sending it again would not
+		 * help; lost, with its reason */
+		r->rejected = (long)n;
+		r->rejected_bytes = len;
+		snprintf(r->why, sizeof(r->why), "%.500s", err.message);
 	} else {
 		/* no complete answer: all of it again (the _ids make it safe) */
 		r->retry = true;

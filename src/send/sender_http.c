@@ -663,7 +663,9 @@ int mxp_http_inst_init(struct inst *in, const struct mxp_sender_http *h)
 		in->http->retry_max_ms = in->http->retry_min_ms > 5000 ? in->http->retry_min_ms : 5000;
 	in->http_backoff_ms = in->http->retry_min_ms;
 	/* answers are small: keep enough of a body to log a refusal's reason */
-	mxp_http_parser_init(in->parser, HTTP_BODY_LOGGED);
+	/* an api reads the answer's body (Kinesis: each record's result): keep all the
+	 * parser can; otherwise enough to log a refusal */
+	mxp_http_parser_init(in->parser, h->api != NULL ? MXP_HTTP_BODY_KEEP_MAX : HTTP_BODY_LOGGED);
 	in->lim_http.period_s = 10;
 	if (h->tls) {
 		char err[MXP_TLS_ERROR_MAX];

@@ -564,3 +564,25 @@ Test(config, kinesis_endpoint_region_stream)
 	mxp_conf_free(c);
 }
 
+/* A URI's password is never printed (mongodb's destination is its URI). */
+Test(config, uri_passwords_are_masked)
+{
+	char out[256];
+	cr_assert(mxp_conf_mask_password("mongodb://admin:Hunter2pw@127.0.0.1:27017/db?x=1", out, sizeof(out)));
+	cr_assert_str_eq(out, "mongodb://admin:***@127.0.0.1:27017/db?x=1");
+	cr_assert_not(mxp_conf_mask_password("mongodb://127.0.0.1/db", out, sizeof(out)));
+	cr_assert_not(mxp_conf_mask_password("mongodb://user@host/db", out, sizeof(out)), "no password");
+	cr_assert_not(mxp_conf_mask_password("mongodb://host/a@b", out, sizeof(out)), "an @ past the host");
+	struct mxp_conf *c = load("[mongodb:m]\nenabled = yes\ndestination = mongodb://admin:Hunter2pw@h/\n"
+				  "database = d\ncollection = c\n");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	mxp_conf_print(c, f);
+	fclose(f);
+	cr_assert_null(strstr(text, "Hunter2pw"), "%s", text);
+	cr_assert_not_null(strstr(text, "mongodb://admin:***@h/"), "%s", text);
+	free(text);
+	mxp_conf_free(c);
+}
+

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
+#include "engine/exporter_http.h"
 #include "format/format.h"
 #include "format/kinesis/kinesis.h"
 #include "send/http_response.h"
@@ -152,6 +154,17 @@ Test(kinesis, a_line_too_large_is_dropped_and_counted)
 	mxp_buf_free(&b);
 }
 
+/* A body whose every line is too large is no request at all. */
+Test(kinesis, a_body_of_lines_too_large_is_emptied)
+{
+	struct mxp_buf b = {0};
+	size_t len[] = {MXP_KINESIS_RECORD_MAX, MXP_KINESIS_RECORD_MAX + 10};
+	lines(&b, 2, len);
+	cr_assert_eq(seal(&b, "s", NULL), 2);
+	cr_assert_eq(b.len, 0, "nothing to send: %zu bytes", b.len);
+	mxp_buf_free(&b);
+}
+
 /* ---- answers ---- */
 
 static struct mxp_http_response answer(int status, const char *body)
@@ -289,3 +302,45 @@ Test(kinesis, signature_headers)
 				   "Signature=3590f55872b45dfc0da5562edb1f8e3fac0c8b7e710e13c21a136a5669cd6b9a\r\n");
 	mxp_buf_free(&out);
 }
+
+/* An answer longer than the parser keeps cannot say which records failed: the request
+ * goes again whole, never counted delivered. */
+Test(kinesis, an_answer_too_long_to_read_sends_all_again)
+{
+	struct mxp_buf b = {0};
+	three_records(&b);
+	long records = 9;
+	char why[256] = "";
+	struct mxp_http_response r = answer(200, "{\"FailedRecordCount\":1,\"Records\":[{\"ErrorCode\":\"X\"");
+	r.body_total = r.body_len + 20000; /* the rest was not kept */
+	cr_assert_eq(mxp_kinesis_answer(&h, &r, &b, &records, why, sizeof(why)), MXP_HTTP_RETRY);
+	cr_assert_eq(records, 9);
+	cr_assert_not_null(strstr(why, "too long to read"), "%s", why);
+	mxp_buf_free(&b);
+}
+
+/* Kinesis signs: a `bearer token` or credentials of [exporting:global] never become a
+ * second Authorization header; the AWS credentials and endpoint are the instance's. */
+Test(kinesis, settings_sign_and_send_no_other_authorization)
+{
+	struct mxp_conf *c = mxp_conf_load_string(
+		"t.conf",
+		"[exporting:global]\nbearer token = not-for-aws\n"
+		"[kinesis:k]\nenabled = yes\nstream name = s\nendpoint = http://127.0.0.1:9\n"
+		"aws_access_key_id = AKID\naws_secret_access_key = secret\n",
+		NULL);
+	cr_assert_not_null(c);
+	cr_assert_eq(c->nerrors, 0, "%s", c->nerrors ? c->errors[0] : "");
+	struct mxp_sender_http http;
+	char *auth = (char *)"sentinel";
+	cr_assert_eq(mxp_exporter_http_settings(&c->instances[0], mxp_format_kinesis.body, false, &http, &auth), 0);
+	cr_assert_null(auth);
+	cr_assert_null(http.authorization);
+	cr_assert_eq(http.api, &mxp_kinesis_api);
+	cr_assert_str_eq(http.aws.access_key_id, "AKID");
+	cr_assert_str_eq(http.aws.region, "us-east-1");
+	cr_assert_str_eq(http.host_header, "127.0.0.1:9");
+	cr_assert_not(http.tls);
+	mxp_conf_free(c);
+}
+

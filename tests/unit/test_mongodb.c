@@ -152,3 +152,31 @@ Test(mongodb, documents_are_the_json_lines_average)
 	store = golden_store_build(NULL, "[1,2]", false);
 	compare(MXP_SOURCE_AVERAGE, 2);
 }
+
+/* BSON strings must be valid UTF-8 (libmongoc refuses a document otherwise, before
+ * sending it): invalid bytes of a name or tags become U+FFFD. */
+Test(mongodb, invalid_utf8_made_valid)
+{
+	store = mxp_store_new(NULL);
+	struct mxp_host *h = mxp_host_add(store, "h\xff", "not json \xc3", NULL, 0);
+	struct mxp_chart_def def = {.type = "t", .id = "c", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &def);
+	struct mxp_dim *d = mxp_dim_add(c, "d", "caf\xc3\xa9 \xe0\x80", 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(h && c && d);
+	const struct mxp_series series = {.host = h, .chart = c, .dim = d, .hostname = h->hostname};
+	const struct mxp_format_options o = {.prefix = "p", .source = MXP_SOURCE_AS_COLLECTED};
+	struct mxp_buf b = {0};
+	cr_assert_eq(mxp_format_mongodb.put_collected(&b, &o, &series, 5, 1000), 1);
+	bson_t doc;
+	cr_assert(bson_init_static(&doc, (const uint8_t *)b.data, b.len));
+	cr_assert(bson_validate(&doc, BSON_VALIDATE_UTF8, NULL), "a valid document");
+	bson_iter_t it;
+	cr_assert(bson_iter_init_find(&it, &doc, "name"));
+	cr_assert_str_eq(bson_iter_utf8(&it, NULL), "caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd");
+	cr_assert(bson_iter_init_find(&it, &doc, "hostname"));
+	cr_assert_str_eq(bson_iter_utf8(&it, NULL), "h\xef\xbf\xbd");
+	cr_assert(bson_iter_init_find(&it, &doc, "host_tags"));
+	cr_assert_str_eq(bson_iter_utf8(&it, NULL), "not json \xef\xbf\xbd");
+	mxp_buf_free(&b);
+}
+

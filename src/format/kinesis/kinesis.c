@@ -81,6 +81,11 @@ int mxp_kinesis_seal(struct mxp_buf *b, long records, struct mxp_buf *scratch, c
 		}
 		p = b->data + line_end;
 	}
+	if (nrec == 0) {
+		/* every line was too large: no request at all */
+		mxp_buf_reset(b);
+		return 0;
+	}
 	if (nrec > MXP_KINESIS_RECORDS_MAX)
 		return -EINVAL; /* the body's byte bound makes this impossible */
 	if (mxp_buf_puts(scratch, "]}") != 0)

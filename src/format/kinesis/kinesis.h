@@ -12,9 +12,9 @@ struct mxp_format_options;
 #define MXP_KINESIS_RECORD_MAX (1024u * 1024u)
 #define MXP_KINESIS_RECORDS_MAX 500u  /* records per PutRecords request */
 #define MXP_KINESIS_KEY_MAX 256u      /* partition key bytes (Kinesis and the seed) */
-/* JSON lines per request body at most, before sealing: with its partition keys a
- * request stays under PutRecords' 5 MiB */
-#define MXP_KINESIS_BODY_BYTES (4u * 1024u * 1024u)
+/* A body is handed on once its JSON lines pass this: with the line that passed it (at
+ * most a record's 1 MiB) and the partition keys a request stays under PutRecords' 5 MiB */
+#define MXP_KINESIS_BODY_BYTES (4u * 1024u * 1024u - 64u * 1024u)
 
 /* The format's seal (format.h): b's JSON lines into a PutRecords body for o->stream_name,
  * records of whole lines; a line no record can hold is left out and counted in *dropped. */

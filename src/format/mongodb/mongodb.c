@@ -25,6 +25,34 @@
 #include "format/format.h"
 #include "format/mongodb/mongodb.h"
 
+/* Appends key = s as a UTF-8 string: BSON strings must be valid UTF-8 (libmongoc refuses
+ * a document before sending it otherwise), so invalid bytes become U+FFFD. */
+static bool append_text(bson_t *doc, const char *key, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	size_t n = strlen(s);
+	if (bson_utf8_validate(s, n, false))
+		return bson_append_utf8(doc, key, -1, s, (int)n);
+	char *fixed = bson_malloc(3 * n + 1), *w = fixed;
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+		size_t k = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
+		if (k > 0 && strnlen((const char *)p, k) == k && bson_utf8_validate((const char *)p, k, false)) {
+			memcpy(w, p, k);
+			w += k;
+			p += k;
+		} else {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			p++;
+		}
+	}
+	*w = '\0';
+	bool ok = bson_append_utf8(doc, key, -1, fixed, (int)(w - fixed));
+	bson_free(fixed);
+	return ok;
+}
+
 /* host_tags as the seed's JSON made it: raw JSON when it starts like JSON, else a
  * string. A JSON that libbson cannot parse is kept as a string (the seed failed the
  * whole batch). */
@@ -46,7 +74,7 @@ static bool append_tags(bson_t *doc, const char *tags)
 			return ok;
 		}
 	}
-	return BSON_APPEND_UTF8(doc, "host_tags", tags);
+	return append_text(doc, "host_tags", tags);
 }
 
 /* The series' constant fields into doc. */
@@ -54,12 +82,11 @@ static bool constant_fields(bson_t *doc, const struct mxp_format_options *o, con
 {
 	const struct mxp_chart *c = s->chart;
 	const struct mxp_dim *d = s->dim;
-	return BSON_APPEND_UTF8(doc, "prefix", o->prefix != NULL ? o->prefix : "") &&
-	       BSON_APPEND_UTF8(doc, "hostname", s->hostname) && append_tags(doc, s->host->tags) &&
-	       BSON_APPEND_UTF8(doc, "chart_id", c->id) && BSON_APPEND_UTF8(doc, "chart_name", c->name) &&
-	       BSON_APPEND_UTF8(doc, "chart_family", c->family) && BSON_APPEND_UTF8(doc, "chart_context", c->context) &&
-	       BSON_APPEND_UTF8(doc, "chart_type", c->type) && BSON_APPEND_UTF8(doc, "units", c->units) &&
-	       BSON_APPEND_UTF8(doc, "id", d->id) && BSON_APPEND_UTF8(doc, "name", d->name);
+	return append_text(doc, "prefix", o->prefix) && append_text(doc, "hostname", s->hostname) &&
+	       append_tags(doc, s->host->tags) && append_text(doc, "chart_id", c->id) &&
+	       append_text(doc, "chart_name", c->name) && append_text(doc, "chart_family", c->family) &&
+	       append_text(doc, "chart_context", c->context) && append_text(doc, "chart_type", c->type) &&
+	       append_text(doc, "units", c->units) && append_text(doc, "id", d->id) && append_text(doc, "name", d->name);
 }
 
 /* Appends one document: _id, the constant fields (of tpl, or rendered now), value,
