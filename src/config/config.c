@@ -121,7 +121,7 @@ void mxp_conf_setting_set(struct mxp_conf_setting *s, const char *value, enum mx
 }
 
 /* "FILE:LINE: [section] key" of a setting, for messages. */
-static void where(char *buf, size_t len, const struct mxp_instance_conf *ic, const struct mxp_conf_setting *s,
+void mxp_conf_where(char *buf, size_t len, const struct mxp_instance_conf *ic, const struct mxp_conf_setting *s,
 		  enum mxp_conf_key k)
 {
 	/* name the section the value was written in: an inherited bad value is one
@@ -138,110 +138,6 @@ static void where(char *buf, size_t len, const struct mxp_instance_conf *ic, con
 }
 
 /* Parses the effective values of ic into its typed fields. */
-bool mxp_conf_mask_password(const char *uri, char *out, size_t cap)
-{
-	const char *scheme = strstr(uri, "://");
-	if (scheme == NULL)
-		return false;
-	const char *user = scheme + 3, *at = strchr(user, '@'), *slash = strchr(user, '/');
-	if (at == NULL || (slash != NULL && slash < at))
-		return false;
-	const char *colon = memchr(user, ':', (size_t)(at - user));
-	if (colon == NULL)
-		return false;
-	snprintf(out, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
-	return true;
-}
-
-/* An enabled kinesis instance: a stream, where to send (`endpoint`, or the AWS region
- * in `destination`), a partition key that fits. Fills ic->kinesis_*. */
-static void kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
-{
-	char at[512];
-	const char *stream = ic->set[MXP_KEY_STREAM_NAME].value;
-	if (stream == NULL || stream[0] == '\0') {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_STREAM_NAME], MXP_KEY_STREAM_NAME);
-		mxp_conf_error(c, "%s: a Kinesis instance needs its stream's name", at);
-	}
-	const char *key = ic->set[MXP_KEY_PARTITION_KEY].value;
-	if (key != NULL && strlen(key) > 256) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_PARTITION_KEY], MXP_KEY_PARTITION_KEY);
-		mxp_conf_error(c, "%s: longer than Kinesis' 256 bytes", at);
-	}
-	const char *region = ic->set[MXP_KEY_DESTINATION].value;
-	const char *endpoint = ic->set[MXP_KEY_ENDPOINT].value;
-	struct mxp_destination *d = &ic->kinesis_dest;
-	memset(d, 0, sizeof(*d));
-	d->proto = MXP_DEST_TCP;
-	/* the seed's default `destination`, localhost, is no region */
-	bool region_ok = region != NULL && region[0] != '\0' && strlen(region) < sizeof(ic->kinesis_region) &&
-			 strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(region) &&
-			 strcmp(region, "localhost") != 0;
-	if (region_ok)
-		snprintf(ic->kinesis_region, sizeof(ic->kinesis_region), "%s", region);
-	if (endpoint == NULL || endpoint[0] == '\0') {
-		if (!region_ok) {
-			where(at, sizeof(at), ic, &ic->set[MXP_KEY_DESTINATION], MXP_KEY_DESTINATION);
-			mxp_conf_error(c, "%s: '%s' is not an AWS region (Kinesis takes its region here, e.g. us-east-1; "
-					  "or set 'endpoint = https://HOST:PORT')",
-				       at, region != NULL ? region : "");
-			return;
-		}
-		snprintf(d->host, sizeof(d->host), "kinesis.%s.amazonaws.com", region);
-		snprintf(d->port, sizeof(d->port), "443");
-		snprintf(ic->kinesis_host, sizeof(ic->kinesis_host), "%s", d->host);
-		ic->kinesis_tls = true;
-		return;
-	}
-	/* http(s)://HOST[:PORT][/] with HOST a name, an IPv4 address or [IPv6] */
-	where(at, sizeof(at), ic, &ic->set[MXP_KEY_ENDPOINT], MXP_KEY_ENDPOINT);
-	const char *p = endpoint;
-	if (strncmp(p, "https://", 8) == 0) {
-		ic->kinesis_tls = true;
-		p += 8;
-	} else if (strncmp(p, "http://", 7) == 0) {
-		ic->kinesis_tls = false;
-		p += 7;
-	} else {
-		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, endpoint);
-		return;
-	}
-	size_t hl;
-	const char *rest;
-	if (*p == '[') {
-		const char *close = strchr(p, ']');
-		hl = close != NULL ? (size_t)(close - p - 1) : 0;
-		rest = close != NULL ? close + 1 : p;
-		d->ipv6_literal = true;
-		p++;
-	} else {
-		hl = strcspn(p, ":/");
-		rest = p + hl;
-	}
-	const char *port = *rest == ':' ? rest + 1 : NULL;
-	size_t pl = port != NULL ? strcspn(port, "/") : 0;
-	const char *tail = port != NULL ? port + pl : rest;
-	if (hl == 0 || hl >= sizeof(d->host) || (port != NULL && (pl == 0 || pl >= sizeof(d->port) ||
-								   strspn(port, "0123456789") != pl)) ||
-	    (*tail != '\0' && strcmp(tail, "/") != 0)) {
-		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, endpoint);
-		return;
-	}
-	memcpy(d->host, p, hl);
-	d->host[hl] = '\0';
-	if (port != NULL) {
-		memcpy(d->port, port, pl);
-		d->port[pl] = '\0';
-	} else {
-		snprintf(d->port, sizeof(d->port), "%s", ic->kinesis_tls ? "443" : "80");
-	}
-	/* the Host header and what is signed: as written in the endpoint */
-	snprintf(ic->kinesis_host, sizeof(ic->kinesis_host), "%s%s%s%s%s", d->ipv6_literal ? "[" : "", d->host,
-		 d->ipv6_literal ? "]" : "", port != NULL ? ":" : "", port != NULL ? d->port : "");
-	if (!region_ok)
-		snprintf(ic->kinesis_region, sizeof(ic->kinesis_region), "us-east-1");
-}
-
 static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 {
 	char at[512];
@@ -250,7 +146,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 
 	for (int k = 0; k < MXP_KEY_COUNT; k++) {
 		struct mxp_conf_setting *s = &ic->set[k];
-		where(at, sizeof(at), ic, s, (enum mxp_conf_key)k);
+		mxp_conf_where(at, sizeof(at), ic, s, (enum mxp_conf_key)k);
 		switch (mxp_conf_keys[k].kind) {
 		case MXP_K_BOOL:
 			if ((b = mxp_conf_parse_bool(s->value)) < 0)
@@ -276,20 +172,20 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 
 	ic->update_every = 10;
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_UPDATE_EVERY].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_UPDATE_EVERY], MXP_KEY_UPDATE_EVERY);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_UPDATE_EVERY], MXP_KEY_UPDATE_EVERY);
 		if (n < 1 || n > 86400)
 			mxp_conf_error(c, "%s: %ld is out of range (1 to 86400 seconds)", at, n);
 		else
 			ic->update_every = (int)n;
 	}
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_BUFFER_ON_FAILURES].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_BUFFER_ON_FAILURES], MXP_KEY_BUFFER_ON_FAILURES);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_BUFFER_ON_FAILURES], MXP_KEY_BUFFER_ON_FAILURES);
 		if (n < 0 || n > 1000000)
 			mxp_conf_error(c, "%s: %ld is out of range (0 to 1000000 intervals)", at, n);
 		ic->buffer_on_failures = n;
 	}
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_FORMATTER_THREADS].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_FORMATTER_THREADS], MXP_KEY_FORMATTER_THREADS);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_FORMATTER_THREADS], MXP_KEY_FORMATTER_THREADS);
 		if (n < 0 || n > 256)
 			mxp_conf_error(c, "%s: %ld is out of range (0 = one per core, up to 256)", at, n);
 		ic->formatter_threads = (int)n;
@@ -299,7 +195,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	ic->retry_max_ms = 5000;
 	ic->max_samples = 10000;
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_RETRY_MIN_MS].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MIN_MS], MXP_KEY_RETRY_MIN_MS);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MIN_MS], MXP_KEY_RETRY_MIN_MS);
 		if (n < 1 || n > 3600000)
 			mxp_conf_error(c, "%s: %ld is out of range (1 to 3600000 ms)", at, n);
 		else
@@ -309,7 +205,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		/* not written anywhere: the default ceiling, or the min when that is higher */
 		ic->retry_max_ms = ic->retry_min_ms > 5000 ? ic->retry_min_ms : 5000;
 	} else if (mxp_conf_parse_long(ic->set[MXP_KEY_RETRY_MAX_MS].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MAX_MS], MXP_KEY_RETRY_MAX_MS);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_RETRY_MAX_MS], MXP_KEY_RETRY_MAX_MS);
 		if (n < ic->retry_min_ms || n > 3600000)
 			mxp_conf_error(c, "%s: %ld is out of range ('retry backoff min ms' = %ld to 3600000 ms)", at, n,
 				       ic->retry_min_ms);
@@ -317,7 +213,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 			ic->retry_max_ms = n;
 	}
 	if (mxp_conf_parse_long(ic->set[MXP_KEY_MAX_SAMPLES_PER_SEND].value, &n) == 0) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_MAX_SAMPLES_PER_SEND], MXP_KEY_MAX_SAMPLES_PER_SEND);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_MAX_SAMPLES_PER_SEND], MXP_KEY_MAX_SAMPLES_PER_SEND);
 		if (n < 1 || n > 10000000)
 			mxp_conf_error(c, "%s: %ld is out of range (1 to 10000000 metrics)", at, n);
 		else
@@ -333,7 +229,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		for (const char *q = hs->value; q != NULL && *q != '\0'; q++)
 			bad |= (unsigned char)*q < 0x20 || *q == 0x7f;
 		if (bad) {
-			where(at, sizeof(at), ic, hs, header_keys[i]);
+			mxp_conf_where(at, sizeof(at), ic, hs, header_keys[i]);
 			mxp_conf_error(c, "%s: a control character (CR, LF, ...) cannot be sent in an HTTP header", at);
 		}
 	}
@@ -347,7 +243,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		snprintf(buf, sizeof(buf), "%ld", def_timeout);
 		mxp_conf_setting_set(ts, buf, MXP_FROM_DEFAULT, NULL, 0);
 	} else {
-		where(at, sizeof(at), ic, ts, MXP_KEY_TIMEOUT_MS);
+		mxp_conf_where(at, sizeof(at), ic, ts, MXP_KEY_TIMEOUT_MS);
 		if (mxp_conf_parse_long(ts->value, &n) != 0)
 			mxp_conf_error(c, "%s: '%s' is not a whole number", at, ts->value);
 		else if (n < 1)
@@ -360,7 +256,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	    mxp_pattern_create(ic->set[MXP_KEY_SEND_HOSTS_MATCHING].value, &ic->hosts) != 0)
 		mxp_conf_error(c, "%s: out of memory", ic->name);
 	if (ic->charts == NULL) {
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_SEND_CHARTS_MATCHING], MXP_KEY_SEND_CHARTS_MATCHING);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_SEND_CHARTS_MATCHING], MXP_KEY_SEND_CHARTS_MATCHING);
 		mxp_conf_warning(c, "%s: empty: this instance exports nothing (as netdata)", at);
 	}
 
@@ -369,7 +265,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		char derr[512], dwarn[512];
 		struct mxp_destination *d = NULL;
 		size_t nd = 0;
-		where(at, sizeof(at), ic, &ic->set[MXP_KEY_DESTINATION], MXP_KEY_DESTINATION);
+		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_DESTINATION], MXP_KEY_DESTINATION);
 		int rc = mxp_destinations_parse(ic->set[MXP_KEY_DESTINATION].value, t->default_port, &d, &nd, derr,
 						sizeof(derr), dwarn, sizeof(dwarn));
 		if (rc == -EINVAL && *t->default_port == '\0' && !ic->enabled)
@@ -382,7 +278,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		ic->ndestinations = nd;
 	}
 	if (strncmp(ic->type, "kinesis", 7) == 0 && ic->enabled)
-		kinesis_check(c, ic);
+		mxp_conf_kinesis_check(c, ic);
 	if (strncmp(ic->type, "mongodb", 7) == 0) {
 		/* the seed meant 500 ms less than update every, at least 1 s (it always used
 		 * 9500 ms: FORMATS.md §5) */
@@ -393,7 +289,7 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		for (size_t i = 0; ic->enabled && i < 2; i++) {
 			const char *v = ic->set[needed[i]].value;
 			if (v == NULL || v[0] == '\0') {
-				where(at, sizeof(at), ic, &ic->set[needed[i]], needed[i]);
+				mxp_conf_where(at, sizeof(at), ic, &ic->set[needed[i]], needed[i]);
 				mxp_conf_error(c, "%s: a MongoDB instance needs it", at);
 			}
 		}

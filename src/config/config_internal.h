@@ -39,4 +39,12 @@ int mxp_conf_key_for(struct mxp_conf *c, const struct mxp_raw_entry *e, unsigned
 /* Loads netdata.conf's [backend] (and its companion files from dir, if dir). */
 void mxp_conf_load_netdata(struct mxp_conf *c, const struct mxp_raw_file *rf, const char *dir);
 
+/* "FILE:LINE: [SECTION] KEY" of setting s of ic into buf, naming the section the value
+ * was written in (an inherited value: its own section, once). */
+void mxp_conf_where(char *buf, size_t len, const struct mxp_instance_conf *ic, const struct mxp_conf_setting *s,
+		    enum mxp_conf_key k);
+/* config_kinesis.c: an enabled kinesis instance's stream, region or endpoint, key;
+ * fills ic->kinesis_* */
+void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic);
+
 #endif
