@@ -24,6 +24,7 @@
 #include "collect/store_internal.h"
 #include "format/format.h"
 #include "format/mongodb/mongodb.h"
+#include "format/utf8.h"
 
 /* Appends key = s as a UTF-8 string: BSON strings must be valid UTF-8 (libmongoc refuses
  * a document before sending it otherwise), so invalid bytes become U+FFFD. */
@@ -34,21 +35,9 @@ static bool append_text(bson_t *doc, const char *key, const char *s)
 	size_t n = strlen(s);
 	if (bson_utf8_validate(s, n, false))
 		return bson_append_utf8(doc, key, -1, s, (int)n);
-	char *fixed = bson_malloc(3 * n + 1), *w = fixed;
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
-		size_t k = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
-		if (k > 0 && strnlen((const char *)p, k) == k && bson_utf8_validate((const char *)p, k, false)) {
-			memcpy(w, p, k);
-			w += k;
-			p += k;
-		} else {
-			memcpy(w, "\xef\xbf\xbd", 3);
-			w += 3;
-			p++;
-		}
-	}
-	*w = '\0';
-	bool ok = bson_append_utf8(doc, key, -1, fixed, (int)(w - fixed));
+	char *fixed = bson_malloc(3 * n + 1);
+	size_t k = mxp_utf8_repair(fixed, s, n);
+	bool ok = bson_append_utf8(doc, key, -1, fixed, (int)k);
 	bson_free(fixed);
 	return ok;
 }

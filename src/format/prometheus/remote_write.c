@@ -32,6 +32,7 @@
 #include "format/prometheus/remote.pb-c.h"
 #include "format/prometheus/remote_packed.pb-c.h"
 #include "format/prometheus/remote_write.h"
+#include "format/utf8.h"
 
 #define PART_MAX 255u         /* a context, dim or units part: the seed's 256-byte buffers */
 #define TAGS_MAX 1024u        /* host tags read for pairs, as the seed's buffer */
@@ -186,22 +187,6 @@ static int pair_cmp(const void *a, const void *b)
 	return strcmp(((const struct pair *)a)->name, ((const struct pair *)b)->name);
 }
 
-/* The length of the valid UTF-8 sequence at s (1..4), or 0 when s does not start one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-		return 0; /* overlong, or a surrogate */
-	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-		return 0; /* overlong, or past U+10FFFF */
-	return n;
-}
-
 /* Copies s into text NUL-terminated as a label name (bytes outside [a-zA-Z0-9_] as '_',
  * a '_' before a leading digit) or a value (invalid UTF-8 as U+FFFD: the spec's values
  * are UTF-8); returns its offset in text, or -1 when out of memory. */
@@ -218,18 +203,7 @@ static long put_text(struct mxp_buf *text, const char *s, bool name)
 		for (size_t i = 0; i < n; i++)
 			w[k++] = ascii_alnum((unsigned char)s[i]) || s[i] == '_' ? s[i] : '_';
 	} else {
-		for (size_t i = 0; i < n;) {
-			size_t q = utf8_seq((const unsigned char *)s + i);
-			if (q == 0) {
-				memcpy(w + k, "\xef\xbf\xbd", 3);
-				k += 3;
-				i++;
-			} else {
-				memcpy(w + k, s + i, q);
-				k += q;
-				i += q;
-			}
-		}
+		k = mxp_utf8_repair(w, s, n);
 	}
 	w[k++] = '\0';
 	mxp_buf_commit(text, k);
