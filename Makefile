@@ -6,6 +6,8 @@
 #   make asan    build and run the suite under ASan+UBSan only
 #   make tsan    build and run the concurrent structures' tests under TSan only
 #   make bench   build and run the benchmarks (prints figures and ratios)
+#   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
+#                (default 120; FUZZ_RUNS=N stops a target after N executions instead)
 #   make install install mxpd, libmxp, headers, pkg-config and CMake files, the man
 #                page, the systemd unit and a default config (PREFIX=/usr/local,
 #                DESTDIR= for staging)
@@ -20,7 +22,7 @@ CMAKE_FLAGS = -DMXP_WERROR=$(WERROR)
 
 PREFIX  ?= /usr/local
 
-.PHONY: all run test asan tsan bench install clean deps deps-test release
+.PHONY: all run test asan tsan bench fuzz install clean deps deps-test release
 
 all: release
 
@@ -59,6 +61,11 @@ tsan-run:
 bench: release
 	@tools/install-deps.sh bench
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+fuzz: deps-test
+	@cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD)/fuzz -j $(JOBS)
+	@tools/fuzz.sh $(BUILD)/fuzz $(TARGETS)
 
 # A tree of its own: the install prefix is written into the unit and mxp.pc at configure time.
 install: deps

@@ -118,6 +118,9 @@ const char *mxp_conf_closest(const char *word, const void *names, size_t n, size
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *cand = *(const char *const *)((const char *)names + i * stride);
+		size_t cl = strlen(cand);
+		if ((wl > cl ? wl - cl : cl - wl) >= best_d)
+			continue; /* the distance is at least the difference of the lengths */
 		size_t d = distance(word, cand);
 		if (d < best_d && d * 2 < strlen(word)) {
 			best = cand;
