@@ -512,6 +512,8 @@ struct mxp_conf *mxp_conf_load(const char *path)
 		dir = copy;
 	}
 	struct mxp_conf *c = load(path, dir, &rf, rc, err);
+	if (c != NULL)
+		mxp_conf_check_exposure(c);
 	free(copy);
 	raw_free(&rf);
 	return c;

@@ -43,6 +43,9 @@ void mxp_conf_load_netdata(struct mxp_conf *c, const struct mxp_raw_file *rf, co
  * was written in (an inherited value: its own section, once). */
 void mxp_conf_where(char *buf, size_t len, const struct mxp_instance_conf *ic, const struct mxp_conf_setting *s,
 		    enum mxp_conf_key k);
+/* config_secrets.c: a warning for each file that holds a secret and that every user can
+ * read (mxp_conf_load's last step; text loaded from a string has no file to look at) */
+void mxp_conf_check_exposure(struct mxp_conf *c);
 /* config_kinesis.c: an enabled kinesis instance's stream, region or endpoint, key;
  * fills ic->kinesis_* */
 void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic);

@@ -1,26 +1,10 @@
 /* config_kinesis.c — what the configuration checks of a Kinesis instance (its stream,
- * region or endpoint, partition key), and the masking of a URI's password for what
- * prints a `destination`. */
+ * region or endpoint, partition key). */
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "config/config_internal.h"
-
-bool mxp_conf_mask_password(const char *uri, char *out, size_t cap)
-{
-	const char *scheme = strstr(uri, "://");
-	if (scheme == NULL)
-		return false;
-	const char *user = scheme + 3, *at = strchr(user, '@'), *slash = strchr(user, '/');
-	if (at == NULL || (slash != NULL && slash < at))
-		return false;
-	const char *colon = memchr(user, ':', (size_t)(at - user));
-	if (colon == NULL)
-		return false;
-	snprintf(out, cap, "%.*s:***%s", (int)(colon - uri), uri, at);
-	return true;
-}
 
 /* An enabled kinesis instance: a stream, where to send (`endpoint`, or the AWS region
  * in `destination`), a partition key that fits. Fills ic->kinesis_*. */

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -586,3 +587,69 @@ Test(config, uri_passwords_are_masked)
 	mxp_conf_free(c);
 }
 
+
+/* Counts the warnings that contain needle. */
+static size_t warnings_with(const struct mxp_conf *c, const char *needle)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nwarnings; i++)
+		n += strstr(c->warnings[i], needle) != NULL;
+	return n;
+}
+
+/* A file holding a secret that every user can read gets a warning naming the file, the
+ * line and the key, once per file; the same file closed to others, or one without a
+ * secret, gets none. Companion files (aws_kinesis.conf) are looked at too. */
+Test(config, secrets_in_world_readable_files_are_warned)
+{
+	char dir[] = "/tmp/mxp-test-XXXXXX", path[600];
+	cr_assert_not_null(mkdtemp(dir));
+	write_file(dir, "exporting.conf",
+		   "[prometheus_remote_write:a]\nenabled = yes\ndestination = 127.0.0.1:1\n"
+		   "username = u\npassword = Hunter2pw\nbearer token = tok3n\n");
+	snprintf(path, sizeof(path), "%s/exporting.conf", dir);
+
+	cr_assert_eq(chmod(path, 0644), 0);
+	struct mxp_conf *c = mxp_conf_load(path);
+	assert_no_errors(c);
+	char want[700];
+	snprintf(want, sizeof(want), "%s:5: [prometheus_remote_write:a] password: a secret in a file every user", path);
+	cr_expect_eq(warnings_with(c, want), 1, "%s", c->nwarnings ? c->warnings[0] : "(no warning)");
+	cr_expect_eq(warnings_with(c, "(mode 0644)"), 1, "one warning for the file, not one per secret");
+	cr_expect_eq(warnings_with(c, "chmod o-r"), 1);
+	cr_expect_eq(warnings_with(c, "Hunter2pw"), 0, "the warning never shows the secret");
+	mxp_conf_free(c);
+
+	cr_assert_eq(chmod(path, 0640), 0);
+	c = mxp_conf_load(path);
+	cr_expect_eq(warnings_with(c, "a secret in a file"), 0, "group-readable only: no warning");
+	mxp_conf_free(c);
+
+	write_file(dir, "exporting.conf", "[graphite:g]\nenabled = yes\ndestination = 127.0.0.1:1\n");
+	cr_assert_eq(chmod(path, 0644), 0);
+	c = mxp_conf_load(path);
+	cr_expect_eq(warnings_with(c, "a secret in a file"), 0, "no secret: no warning");
+	mxp_conf_free(c);
+
+	/* a mongodb URI's password counts; the warning shows the URI masked, if at all */
+	write_file(dir, "exporting.conf",
+		   "[mongodb:m]\nenabled = yes\ndestination = mongodb://admin:Hunter2pw@127.0.0.1/\n"
+		   "database = d\ncollection = c\n");
+	c = mxp_conf_load(path);
+	cr_expect_eq(warnings_with(c, "destination: a secret in a file every user"), 1);
+	cr_expect_eq(warnings_with(c, "Hunter2pw"), 0);
+	mxp_conf_free(c);
+
+	/* netdata.conf's companion: the secret is in aws_kinesis.conf, so that file is named */
+	write_file(dir, "netdata.conf", "[backend]\ntype = kinesis\nenabled = no\n");
+	write_file(dir, "aws_kinesis.conf", "aws_access_key_id = AKID\naws_secret_access_key = s3cretKey\n");
+	snprintf(path, sizeof(path), "%s/aws_kinesis.conf", dir);
+	cr_assert_eq(chmod(path, 0604), 0);
+	snprintf(path, sizeof(path), "%s/netdata.conf", dir);
+	cr_assert_eq(chmod(path, 0644), 0);
+	c = mxp_conf_load(path);
+	cr_expect_eq(warnings_with(c, "aws_kinesis.conf:2: [backend] aws_secret_access_key: a secret"), 1);
+	cr_expect_eq(warnings_with(c, "(mode 0604)"), 1);
+	cr_expect_eq(warnings_with(c, "netdata.conf"), 0, "netdata.conf itself holds no secret");
+	mxp_conf_free(c);
+}
