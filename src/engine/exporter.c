@@ -283,12 +283,13 @@ unsigned long long mxp_exporter_stop(struct mxp_exporter *e, long deadline_ms)
 			mxp_sender_counters(e->sender, e->inst[i].index, &c);
 			fprintf(e->opt.stats,
 				"[%s] totals: produced %llu delivered %llu buffered %llu lost %llu (buffer full %llu, "
-				"shutdown %llu, rejected %llu); bytes produced %llu sent %llu lost %llu received %llu; intervals %llu "
+				"shutdown %llu, rejected %llu, too large %llu); bytes produced %llu sent %llu lost %llu received %llu; intervals %llu "
 				"written %llu dropped %llu; reconnects %llu failures %llu reads %llu late %llu\n",
 				e->inst[i].name, (unsigned long long)c.produced, (unsigned long long)c.delivered,
 				(unsigned long long)c.buffered, (unsigned long long)c.lost,
 				(unsigned long long)c.lost_buffer_full, (unsigned long long)c.lost_shutdown,
-				(unsigned long long)c.lost_rejected, (unsigned long long)c.bytes_produced, (unsigned long long)c.bytes_sent,
+				(unsigned long long)c.lost_rejected, (unsigned long long)c.lost_too_large,
+				(unsigned long long)c.bytes_produced, (unsigned long long)c.bytes_sent,
 				(unsigned long long)c.bytes_lost, (unsigned long long)c.bytes_received,
 				(unsigned long long)c.intervals, (unsigned long long)c.writes,
 				(unsigned long long)c.discards, (unsigned long long)c.reconnects,

@@ -31,6 +31,7 @@ const struct mxp_selfmon_chart_info mxp_selfmon_charts[MXP_SELFMON_NCHARTS] = {
 	[MXP_SELFMON_THREAD_CPU] = {"backend_thread_cpu", "NetData Backend Thread CPU usage", "milliseconds/s", 130630,
 				    "stacked"},
 	[MXP_SELFMON_THREADS_CPU] = {"mxp_thread_cpu", "mxp CPU usage per thread", "milliseconds/s", 130640, "stacked"},
+	[MXP_SELFMON_LOST] = {"mxp_lost", "mxp metrics lost, by reason", "metrics", 130605, "stacked"},
 };
 
 struct dim_def {
@@ -49,6 +50,11 @@ static const struct dim_def bytes_dims[] = {{"buffered", 1024, MXP_ALG_ABSOLUTE}
 static const struct dim_def ops_dims[] = {{"write", 1, MXP_ALG_ABSOLUTE},   {"discard", 1, MXP_ALG_ABSOLUTE},
 					  {"reconnect", 1, MXP_ALG_ABSOLUTE}, {"failure", 1, MXP_ALG_ABSOLUTE},
 					  {"read", 1, MXP_ALG_ABSOLUTE},    {"late", 1, MXP_ALG_ABSOLUTE}};
+/* mxp's: why metrics were lost (their sum is backend_metrics' lost) */
+static const struct dim_def lost_dims[] = {{"buffer_full", 1, MXP_ALG_ABSOLUTE},
+					   {"rejected", 1, MXP_ALG_ABSOLUTE},
+					   {"too_large", 1, MXP_ALG_ABSOLUTE},
+					   {"shutdown", 1, MXP_ALG_ABSOLUTE}};
 static const struct dim_def cpu_dims[] = {{"user", 1000, MXP_ALG_INCREMENTAL}, {"system", 1000, MXP_ALG_INCREMENTAL}};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -56,6 +62,7 @@ static const struct dim_def cpu_dims[] = {{"user", 1000, MXP_ALG_INCREMENTAL}, {
 enum { M_BUFFERED, M_LOST, M_SENT };
 enum { B_BUFFERED, B_LOST, B_SENT, B_RECEIVED };
 enum { O_WRITE, O_DISCARD, O_RECONNECT, O_FAILURE, O_READ, O_LATE };
+enum { L_BUFFER_FULL, L_REJECTED, L_TOO_LARGE, L_SHUTDOWN };
 
 struct selfmon_thread {
 	const struct mxp_thread_cpu *slot;
@@ -72,6 +79,7 @@ struct mxp_selfmon {
 	struct mxp_dim *metrics[NELEM(metrics_dims)];
 	struct mxp_dim *bytes[NELEM(bytes_dims)];
 	struct mxp_dim *ops[NELEM(ops_dims)];
+	struct mxp_dim *lost[NELEM(lost_dims)];
 	struct mxp_dim *cpu[NELEM(cpu_dims)];
 	struct selfmon_thread *threads;
 	size_t nthreads;
@@ -192,7 +200,8 @@ struct mxp_selfmon *mxp_selfmon_new(struct mxp_store *store, const char *instanc
 	}
 	if ((err = -chart_create(sm, MXP_SELFMON_METRICS, metrics_dims, NELEM(metrics_dims), sm->metrics)) != 0 ||
 	    (err = -chart_create(sm, MXP_SELFMON_BYTES, bytes_dims, NELEM(bytes_dims), sm->bytes)) != 0 ||
-	    (err = -chart_create(sm, MXP_SELFMON_OPS, ops_dims, NELEM(ops_dims), sm->ops)) != 0)
+	    (err = -chart_create(sm, MXP_SELFMON_OPS, ops_dims, NELEM(ops_dims), sm->ops)) != 0 ||
+	    (err = -chart_create(sm, MXP_SELFMON_LOST, lost_dims, NELEM(lost_dims), sm->lost)) != 0)
 		goto fail;
 	return sm;
 
@@ -271,6 +280,10 @@ void mxp_selfmon_update(struct mxp_selfmon *sm, const struct mxp_send_counters *
 		.failures = growth(now->failures, p->failures),
 		.reads = growth(now->reads, p->reads),
 		.late = growth(now->late_exports, p->late_exports),
+		.lost_buffer_full = growth(now->lost_buffer_full, p->lost_buffer_full),
+		.lost_rejected = growth(now->lost_rejected, p->lost_rejected),
+		.lost_too_large = growth(now->lost_too_large, p->lost_too_large),
+		.lost_shutdown = growth(now->lost_shutdown, p->lost_shutdown),
 	};
 	/* the seed's "buffered": everything in the buffer during the interval */
 	v.buffered = now->buffered + v.sent + v.lost;
@@ -288,6 +301,12 @@ void mxp_selfmon_update(struct mxp_selfmon *sm, const struct mxp_send_counters *
 	dim_set(sm->metrics[M_LOST], v.lost);
 	dim_set(sm->metrics[M_SENT], v.sent);
 	mxp_chart_done(sm->chart[MXP_SELFMON_METRICS], tv);
+
+	dim_set(sm->lost[L_BUFFER_FULL], v.lost_buffer_full);
+	dim_set(sm->lost[L_REJECTED], v.lost_rejected);
+	dim_set(sm->lost[L_TOO_LARGE], v.lost_too_large);
+	dim_set(sm->lost[L_SHUTDOWN], v.lost_shutdown);
+	mxp_chart_done(sm->chart[MXP_SELFMON_LOST], tv);
 
 	dim_set(sm->bytes[B_BUFFERED], v.bytes_buffered);
 	dim_set(sm->bytes[B_LOST], v.bytes_lost);
@@ -356,6 +375,10 @@ void mxp_selfmon_print(const struct mxp_selfmon *sm, FILE *out)
 	fprintf(out, "  ops      write %llu  discard %llu  reconnect %llu  failure %llu  read %llu  late %llu\n",
 		(unsigned long long)v->writes, (unsigned long long)v->discards, (unsigned long long)v->reconnects,
 		(unsigned long long)v->failures, (unsigned long long)v->reads, (unsigned long long)v->late);
+	if (v->lost > 0)
+		fprintf(out, "  lost     buffer full %llu  rejected %llu  too large %llu  shutdown %llu\n",
+			(unsigned long long)v->lost_buffer_full, (unsigned long long)v->lost_rejected,
+			(unsigned long long)v->lost_too_large, (unsigned long long)v->lost_shutdown);
 	if (sm->nthreads == 0)
 		return;
 	if (seconds <= 0) {

@@ -20,13 +20,16 @@ struct mxp_chart;
 struct mxp_thread_cpu;
 struct mxp_send_counters;
 
-/* The charts, in creation order (the seed's four, then mxp's per-thread chart). */
+/* The charts (the seed's four, mxp's per-thread chart, then mxp's chart of losses by
+ * reason; the CPU charts are created with the first thread, the others at once). */
 enum mxp_selfmon_chart {
 	MXP_SELFMON_METRICS,        /* netdata.backend_metrics */
 	MXP_SELFMON_BYTES,          /* netdata.backend_bytes */
 	MXP_SELFMON_OPS,            /* netdata.backend_ops */
 	MXP_SELFMON_THREAD_CPU,     /* netdata.backend_thread_cpu: the sum over the threads */
 	MXP_SELFMON_THREADS_CPU,    /* netdata.mxp_thread_cpu: user and system per thread */
+	MXP_SELFMON_LOST,           /* netdata.mxp_lost: the metrics lost in the interval, by
+				     * reason (their sum is backend_metrics' lost) */
 	MXP_SELFMON_NCHARTS,
 };
 
@@ -50,6 +53,9 @@ struct mxp_selfmon_values {
 	uint64_t bytes_buffered, bytes_lost, bytes_sent, bytes_received;
 	uint64_t writes, discards, reconnects, failures, reads;
 	uint64_t late;              /* exports that began late, in the interval (ops.late) */
+	/* lost, by reason (send_counters.h): buffer full, refused by the receiver, too large
+	 * for any request, still queued at shutdown */
+	uint64_t lost_buffer_full, lost_rejected, lost_too_large, lost_shutdown;
 };
 
 struct mxp_selfmon;

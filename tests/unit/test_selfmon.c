@@ -84,6 +84,10 @@ static const struct want_dim bytes_dims[] = {{"buffered", 1, 1024, MXP_ALG_ABSOL
 static const struct want_dim ops_dims[] = {
 	{"write", 1, 1, MXP_ALG_ABSOLUTE},   {"discard", 1, 1, MXP_ALG_ABSOLUTE}, {"reconnect", 1, 1, MXP_ALG_ABSOLUTE},
 	{"failure", 1, 1, MXP_ALG_ABSOLUTE}, {"read", 1, 1, MXP_ALG_ABSOLUTE},    {"late", 1, 1, MXP_ALG_ABSOLUTE}};
+static const struct want_dim lost_dims[] = {{"buffer_full", 1, 1, MXP_ALG_ABSOLUTE},
+					    {"rejected", 1, 1, MXP_ALG_ABSOLUTE},
+					    {"too_large", 1, 1, MXP_ALG_ABSOLUTE},
+					    {"shutdown", 1, 1, MXP_ALG_ABSOLUTE}};
 static const struct want_dim cpu_dims[] = {{"user", 1, 1000, MXP_ALG_INCREMENTAL},
 					   {"system", 1, 1000, MXP_ALG_INCREMENTAL}};
 static const struct want_dim thread_dims[] = {
@@ -105,6 +109,9 @@ static void check_all(const char *suffix, int ue, bool with_threads)
 	snprintf(id, sizeof(id), "netdata.backend_ops%s", suffix);
 	check_chart(id, "netdata.backend_ops", MXP_SELFMON_OPS, "Netdata Backend Operations", "operations", 130630,
 		    "line", ue, ops_dims, N(ops_dims));
+	snprintf(id, sizeof(id), "netdata.mxp_lost%s", suffix);
+	check_chart(id, "netdata.mxp_lost", MXP_SELFMON_LOST, "mxp metrics lost, by reason", "metrics", 130605,
+		    "stacked", ue, lost_dims, N(lost_dims));
 	snprintf(id, sizeof(id), "netdata.backend_thread_cpu%s", suffix);
 	if (!with_threads) {
 		cr_assert_null(mxp_chart_find(local, id), "no CPU chart without threads");
@@ -167,13 +174,13 @@ Test(selfmon, single_instance_has_the_seeds_charts)
 	cr_assert_eq(mxp_selfmon_chart(sm, MXP_SELFMON_METRICS), mxp_chart_find(local, "netdata.backend_metrics"));
 	cr_assert_null(mxp_chart_find(mxp_host_find(store, "child"), "netdata.backend_metrics"), "localhost only");
 
-	/* creation order on the host: metrics, bytes, ops, then the CPU charts */
+	/* creation order on the host: metrics, bytes, ops, lost by reason, then the CPU charts */
 	const char *order[] = {"netdata.backend_metrics", "netdata.backend_bytes", "netdata.backend_ops",
-			       "netdata.backend_thread_cpu", "netdata.mxp_thread_cpu"};
+			       "netdata.mxp_lost", "netdata.backend_thread_cpu", "netdata.mxp_thread_cpu"};
 	size_t n = 0;
 	for (struct mxp_chart *c = mxp_host_charts(local); c != NULL; c = mxp_chart_next(c), n++)
 		cr_assert_str_eq(c->id, order[n]);
-	cr_assert_eq(n, 5);
+	cr_assert_eq(n, 6);
 	mxp_selfmon_free(sm);
 }
 
@@ -324,6 +331,8 @@ Test(selfmon, values_are_per_interval_differences_and_levels)
 	cr_assert_eq(collected("netdata.backend_bytes", "sent"), 4096);
 	cr_assert_eq(collected("netdata.backend_bytes", "lost"), 2048);
 	cr_assert_eq(collected("netdata.backend_bytes", "received"), 0);
+	cr_assert_eq(collected("netdata.mxp_lost", "buffer_full"), 20);
+	cr_assert_eq(collected("netdata.mxp_lost", "rejected"), 0);
 	cr_assert_eq(collected("netdata.backend_ops", "write"), 1);
 	cr_assert_eq(collected("netdata.backend_ops", "discard"), 1);
 	cr_assert_eq(collected("netdata.backend_ops", "reconnect"), 0);
@@ -345,6 +354,35 @@ Test(selfmon, values_are_per_interval_differences_and_levels)
 	cr_assert_eq(v->buffered, 60);
 	cr_assert_eq(v->queued, 0);
 	cr_assert_eq(v->discards, 1);
+	mxp_selfmon_free(sm);
+}
+
+static char *printed(const struct mxp_selfmon *sm);
+
+/* Each reason of a loss has its dimension; the dims add up to backend_metrics' lost. */
+Test(selfmon, losses_are_charted_by_reason)
+{
+	struct mxp_selfmon *sm = mxp_selfmon_new(store, NULL, false, 1);
+	struct mxp_send_counters c = {.produced = 100, .delivered = 90, .lost = 10, .lost_rejected = 6,
+				      .lost_too_large = 3, .lost_shutdown = 1};
+	update_at(sm, &c, 1000);
+	cr_assert_eq(collected("netdata.mxp_lost", "buffer_full"), 0);
+	cr_assert_eq(collected("netdata.mxp_lost", "rejected"), 6);
+	cr_assert_eq(collected("netdata.mxp_lost", "too_large"), 3);
+	cr_assert_eq(collected("netdata.mxp_lost", "shutdown"), 1);
+	cr_assert_eq(collected("netdata.backend_metrics", "lost"), 10);
+	char *out = printed(sm);
+	cr_assert(strstr(out, "lost     buffer full 0  rejected 6  too large 3  shutdown 1") != NULL, "%s", out);
+	free(out);
+
+	/* the next interval: growth only (4 more rejected) */
+	c.produced += 4;
+	c.lost += 4;
+	c.lost_rejected += 4;
+	update_at(sm, &c, 1001);
+	cr_assert_eq(collected("netdata.mxp_lost", "rejected"), 4);
+	cr_assert_eq(collected("netdata.mxp_lost", "too_large"), 0);
+	cr_assert_eq(collected("netdata.backend_metrics", "lost"), 4);
 	mxp_selfmon_free(sm);
 }
 
