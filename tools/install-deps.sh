@@ -18,9 +18,11 @@ run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev
 # receivers the integration tests start (VictoriaMetrics, carbon-cache + whisper; curl
 # reads them back; python3 comes with graphite-carbon; socat is the TLS front of
 # opentsdb:https, openssl makes the tests' certificates; prometheus receives remote
-# write; its service is not started by the package here, the tests start their own).
+# write; its service is not started by the package here, the tests start their own;
+# valgrind checks mxpd for leaks; bsdextrautils has `column`, which lays out the fault
+# matrix).
 test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl
-           prometheus)
+           prometheus valgrind bsdextrautils)
 # node and npm run the receivers that only npm has (kinesalite for Kinesis, CongoDB for
 # the MongoDB wire; tests/integration/receivers.sh installs those at test time). Asked
 # of Debian (nodejs 18 + npm 9) only when the commands are absent: a machine image may

@@ -4,17 +4,20 @@
  * (garbage). Everything a real receiver can do is tested against the real one
  * (tests/integration/receivers.sh).
  *
- *   fake_peer MODE --out FILE [--port N] [--bytes N] [--resets K] [--rcvbuf N]
+ *   fake_peer MODE --out FILE [--split] [--port N] [--bytes N] [--resets K] [--rcvbuf N]
  *
  * It listens on 127.0.0.1 (an ephemeral port unless --port), prints the port as
  * stdout's first line, then serves any number of connections, one poll loop, no
  * threads. Every byte it reads is appended to FILE (O_APPEND, unbuffered, so a
- * test may read FILE while it runs; concurrent connections may interleave).
+ * test may read FILE while it runs; concurrent connections may interleave). With
+ * --split, connection N appends to FILE.N instead, so none interleaves.
  * Events go to stderr as "fake_peer: ..." lines. SIGTERM / SIGINT: exit 0.
  *
  *   sink     read everything, never reply.
  *   stall    SO_RCVBUF --rcvbuf (default 4096) on the listening socket, so accepted
- *            sockets get a small window; never read until SIGUSR1, then act as sink.
+ *            sockets get a small window; never read until SIGUSR1, then act as sink
+ *            (a connection the client closed meanwhile is read to its end then, as a
+ *            receiver would: what the client's kernel took is not thrown away).
  *   reset    for the first K connections (--resets, default 1): read exactly
  *            --bytes N bytes (default 0), then close with SO_LINGER {1, 0} so the
  *            client gets a RST; later connections act as sink.
@@ -44,6 +47,8 @@ enum mode { SINK, STALL, RESET, GARBAGE };
 
 struct conn {
 	int fd;                   /* -1: free slot */
+	int out;                  /* where its bytes go (the shared FILE, or FILE.id) */
+	int shared_out;           /* the shared FILE */
 	unsigned long id;         /* 1, 2, ... in accept order */
 	int resetting;            /* this connection gets a RST after `limit` bytes */
 	unsigned long long got;   /* bytes read so far */
@@ -63,7 +68,7 @@ static void on_signal(int sig)
 static void usage(const char *why)
 {
 	fprintf(stderr, "fake_peer: %s\n"
-		"usage: fake_peer sink|stall|reset|garbage --out FILE [--port N] [--bytes N]"
+		"usage: fake_peer sink|stall|reset|garbage --out FILE [--split] [--port N] [--bytes N]"
 		" [--resets K] [--rcvbuf N]\n", why);
 	exit(2);
 }
@@ -107,6 +112,8 @@ static void conn_close(struct conn *c, int rst, const char *why)
 	fprintf(stderr, "fake_peer: connection %lu %s after %llu bytes\n", c->id, why, c->got);
 	close(c->fd);
 	c->fd = -1;
+	if (c->out != c->shared_out)
+		close(c->out);
 }
 
 int main(int argc, char **argv)
@@ -114,6 +121,7 @@ int main(int argc, char **argv)
 	enum mode mode;
 	const char *out_path = NULL;
 	unsigned long long port = 0, limit = 0, resets = 1, rcvbuf = 4096;
+	int split = 0;
 
 	if (argc < 2)
 		usage("no mode");
@@ -129,6 +137,11 @@ int main(int argc, char **argv)
 		usage("unknown mode");
 	for (int i = 2; i < argc; i += 2) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(opt, "--split")) {
+			split = 1;
+			i--; /* a flag: no value */
+			continue;
+		}
 		if (!val)
 			usage("an option lacks its value");
 		if (!strcmp(opt, "--out"))
@@ -203,8 +216,9 @@ int main(int argc, char **argv)
 		pfd[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		for (int i = 0; i < FAKE_PEER_MAX_CONNS; i++) {
 			nfree += conns[i].fd < 0;
-			/* a negative fd is ignored by poll; events 0 while stalled */
-			pfd[i + 1] = (struct pollfd){ .fd = conns[i].fd, .events = reading ? POLLIN : 0 };
+			/* a negative fd is ignored by poll: every connection while stalled (a
+			 * hangup then is seen once reading again, after the data before it) */
+			pfd[i + 1] = (struct pollfd){ .fd = reading ? conns[i].fd : -1, .events = POLLIN };
 		}
 		if (nfree == 0)
 			pfd[0].fd = -1; /* full: leave new connections in the backlog */
@@ -222,8 +236,17 @@ int main(int argc, char **argv)
 				while (c->fd >= 0)
 					c++;
 				accepted++;
-				*c = (struct conn){ .fd = fd, .id = accepted,
+				*c = (struct conn){ .fd = fd, .id = accepted, .out = out, .shared_out = out,
 						    .resetting = mode == RESET && accepted <= resets };
+				if (split) {
+					char path[4096];
+					snprintf(path, sizeof path, "%s.%lu", out_path, c->id);
+					c->out = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+					if (c->out < 0) {
+						fprintf(stderr, "fake_peer: %s: %s\n", path, strerror(errno));
+						c->out = out;
+					}
+				}
 				fprintf(stderr, "fake_peer: connection %lu accepted\n", c->id);
 				if (c->resetting && limit == 0)
 					conn_close(c, 1, "reset");
@@ -235,10 +258,6 @@ int main(int argc, char **argv)
 			struct conn *c = &conns[i];
 			if (c->fd < 0 || pfd[i + 1].fd != c->fd || !pfd[i + 1].revents)
 				continue;
-			if (!reading) { /* stalled: only an error or a hangup is reported */
-				conn_close(c, 0, "failed while stalled");
-				continue;
-			}
 			size_t want = sizeof buf;
 			if (c->resetting && limit - c->got < want)
 				want = (size_t)(limit - c->got); /* not one byte past --bytes */
@@ -249,7 +268,7 @@ int main(int argc, char **argv)
 				conn_close(c, 0, n == 0 ? "closed by the client" : strerror(errno));
 				continue;
 			}
-			if (write_all(out, buf, (size_t)n) < 0) {
+			if (write_all(c->out, buf, (size_t)n) < 0) {
 				fprintf(stderr, "fake_peer: %s: %s\n", out_path, strerror(errno));
 				stop_requested = 1;
 				rc = 1;

@@ -331,6 +331,29 @@ http_sink_start() {
 	export HTTP_SINK_PORT HTTP_SINK_PID
 }
 
+# fake_rw_start SCRIPT OUT [--rcvbuf N]: tests/integration/fake_rw_peer.py, a FAKE
+# remote-write receiver that answers as SCRIPT says (ok, a status, 429:S, garbage,
+# reset, stall:MS; see the file) and writes the samples it took to OUT, its events to
+# OUT.log. Sets FAKE_RW_PORT, FAKE_RW_PID, FAKE_RW_LOG. receivers_stop_all stops it.
+fake_rw_start() {
+	local script=$1 out=$2 portfile deadline=$(($(_receivers_ms) + RECEIVERS_START_TIMEOUT * 1000))
+	shift 2
+	portfile=$(mktemp -u) || return 1
+	FAKE_RW_LOG=$out.log
+	"$RECEIVERS_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/fake_rw_peer.py" "$portfile" "$out" "$script" "$@" 2>"$FAKE_RW_LOG" &
+	FAKE_RW_PID=$!
+	RECEIVERS_PIDS+=("$FAKE_RW_PID")
+	until [ -s "$portfile" ] && read -r FAKE_RW_PORT <"$portfile"; do
+		if ! kill -0 "$FAKE_RW_PID" 2>/dev/null || [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "fake_rw_peer did not start:"
+			cat "$FAKE_RW_LOG" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+	rm -f "$portfile"
+}
+
 # tls_front_start CERT KEY PORT: Debian's socat as a TLS front (RECEIVERS.md) that
 # terminates TLS with CERT/KEY and forwards each connection to 127.0.0.1:PORT in plain
 # (VictoriaMetrics' /api/put has no TLS of its own). Sets TLS_FRONT_PORT, TLS_FRONT_PID.
