@@ -8,9 +8,10 @@
 #   make bench   build and run the benchmarks (prints figures and ratios)
 #   make soak    build Release and run the soak (tests/soak/soak.sh): 1M synthetic series
 #                sent as graphite and remote write to VictoriaMetrics, which is restarted
-#                every K seconds (default 30) for M minutes (default 10); prints mxpd's
-#                RSS over time, the metrics produced / delivered / lost, 0 unaccounted.
-#                `make test` runs two minutes of it (soak/2min)
+#                every K seconds (default 27: not a multiple of the 10 s exports, so
+#                restarts hit every moment of their cycle) for M minutes (default 10);
+#                prints mxpd's RSS over time, the metrics produced / delivered / lost,
+#                0 unaccounted. `make test` runs two minutes of it (soak/2min)
 #   make install install mxpd, libmxp, headers, pkg-config and CMake files, the man
 #                page, the systemd unit and a default config (PREFIX=/usr/local,
 #                DESTDIR= for staging)
@@ -68,7 +69,7 @@ bench: release
 	@tools/install-deps.sh bench
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
-K ?= 30
+K ?= 27
 M ?= 10
 soak: deps-test
 	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
