@@ -64,9 +64,9 @@
 # remote write it should (mxpd counts a request delivered when answered 2xx); graphite
 # has no acknowledgement: lines the kernel took into the socket of a VictoriaMetrics
 # that was then stopped were delivered for mxpd and never read (VictoriaMetrics closes
-# its graphite connections at SIGTERM without reading them out: 60-75k lines, ~4.5 MB,
+# its graphite connections at SIGTERM without reading them out: 60-90k lines, 4-6 MB,
 # per restart that found mxpd sending, none when the connection was idle). Both
-# figures are printed.
+# figures are printed, and how many restarts reset a graphite connection.
 # Exits 77 (skipped) when victoria-metrics, curl or python3 is missing, or the machine
 # lacks the memory (~3 KB per series: mxpd, its queues and VictoriaMetrics).
 # shellcheck source-path=SCRIPTDIR
@@ -331,6 +331,11 @@ done
 d_rw=${delivered_prometheus_remote_write:-0} d_g=${delivered_graphite:-0}
 echo "soak: VictoriaMetrics holds $stored samples: remote write $rw_stored of the $d_rw delivered" \
 	"(difference $((rw_stored - d_rw))), graphite $((stored - rw_stored)) of the $d_g delivered (difference $((stored - rw_stored - d_g)))"
+# A restart that finds mxpd writing graphite resets the connection (what VictoriaMetrics
+# had not read is gone); one that finds it idle closes it cleanly. mxpd logs each
+# (rate-limited to one line per 10 s, so with restarts further apart, a line each).
+echo "soak: graphite connections the restarts reset (mxpd was sending): $(grep -c 'graphite:soak_graphite: sending to .*reset by peer' "$tmp/mxpd.log")," \
+	"closed while idle: $(grep -c 'graphite:soak_graphite: .* closed the connection' "$tmp/mxpd.log")"
 echo "soak: VictoriaMetrics' log: $(grep -c $'\terror\t' "$VM_LOG") errors, $(grep -c $'\twarn\t' "$VM_LOG") warnings; the first lines of each kind:"
 grep -E $'\t(error|warn)\t' "$VM_LOG" | cut -f2,4- | sed -E 's/[0-9]+(\.[0-9]+)?(ms|s|µs)?/N/g' | sort | uniq -c | sort -rn | head -5 | cut -c1-220
 echo "soak: mxpd's log: $(grep -c ' WARNING: ' "$tmp/mxpd.log") warnings, $(grep -c ' ERROR: ' "$tmp/mxpd.log") errors; the last ones:"
