@@ -5,7 +5,7 @@
 #   tools/install-deps.sh test   that, plus what the test suite needs
 #   tools/install-deps.sh bench  that of run, plus gnuplot for the benchmark's plot
 #
-# It checks each package with `dpkg -s`, runs `apt-get update` once if anything is
+# It checks each package with `dpkg-query`, runs `apt-get update` once if anything is
 # missing, and says what it installs. As root it calls apt-get directly, otherwise sudo.
 set -euo pipefail
 
@@ -42,9 +42,12 @@ case "$profile" in
     *)    echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
+# dpkg-query prints the status alone. Not `dpkg -s P | grep -q`: under pipefail, grep -q
+# exits at its match and dpkg, still writing a long entry (prometheus' is 6 KB), dies
+# of SIGPIPE, so an installed package was taken for missing (221 times in 300).
 missing=()
 for p in "${want[@]}"; do
-    if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
         missing+=("$p")
     fi
 done

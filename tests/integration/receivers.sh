@@ -112,30 +112,40 @@ _vm_ready() {
 		curl -fs -o /dev/null "http://127.0.0.1:$VM_HTTP/health"
 }
 
+# _vm_run DIR: starts victoria-metrics in the background on the VM_* ports with its
+# data in DIR/vm, its output appended to VM_LOG; sets VM_PID. vm_start and vm_restart
+# share it, so a restarted VictoriaMetrics runs with exactly the flags of the first.
+_vm_run() {
+	victoria-metrics -storageDataPath="$1/vm" -httpListenAddr="127.0.0.1:$VM_HTTP" \
+		-graphiteListenAddr="127.0.0.1:$VM_GRAPHITE" -opentsdbListenAddr="127.0.0.1:$VM_TELNET" \
+		-opentsdbHTTPListenAddr="127.0.0.1:$VM_TSDBHTTP" \
+		-search.latencyOffset=0s -retentionPeriod=100y >>"$VM_LOG" 2>&1 &
+	VM_PID=$!
+	RECEIVERS_PIDS+=("$VM_PID")
+}
+
 # vm_start DIR: Debian's victoria-metrics with its data in DIR/vm, its log in
 # DIR/vm.log. Sets VM_HTTP, VM_GRAPHITE, VM_TELNET (opentsdb telnet), VM_TSDBHTTP
-# (opentsdb /api/put), VM_PID, VM_LOG. -search.latencyOffset=0s so queries see fresh
-# points; -retentionPeriod=100y so tests may use any past timestamp.
+# (opentsdb /api/put), VM_PID, VM_LOG, VM_DIR (DIR, for vm_restart).
+# -search.latencyOffset=0s so queries see fresh points; -retentionPeriod=100y so tests
+# may use any past timestamp.
 vm_start() {
 	local dir=$1 attempt ports t0 rc
 	command -v victoria-metrics >/dev/null || { _receivers_say "victoria-metrics is not installed"; return 1; }
 	mkdir -p "$dir" || return 1
 	VM_LOG=$dir/vm.log
+	VM_DIR=$dir
 	for attempt in 1 2 3; do
 		ports=$(free_port 4) || return 1
 		read -r VM_HTTP VM_GRAPHITE VM_TELNET VM_TSDBHTTP <<<"$ports"
 		t0=$EPOCHREALTIME
-		victoria-metrics -storageDataPath="$dir/vm" -httpListenAddr="127.0.0.1:$VM_HTTP" \
-			-graphiteListenAddr="127.0.0.1:$VM_GRAPHITE" -opentsdbListenAddr="127.0.0.1:$VM_TELNET" \
-			-opentsdbHTTPListenAddr="127.0.0.1:$VM_TSDBHTTP" \
-			-search.latencyOffset=0s -retentionPeriod=100y >"$VM_LOG" 2>&1 &
-		VM_PID=$!
-		RECEIVERS_PIDS+=("$VM_PID")
+		: >"$VM_LOG"
+		_vm_run "$dir"
 		_receivers_wait "$VM_PID" "$VM_LOG" victoria-metrics _vm_ready
 		rc=$?
 		if [ "$rc" -eq 0 ]; then
 			_receivers_say "victoria-metrics answered in $(_receivers_ms "$t0") ms (http $VM_HTTP, graphite $VM_GRAPHITE, telnet $VM_TELNET, /api/put $VM_TSDBHTTP)"
-			export VM_HTTP VM_GRAPHITE VM_TELNET VM_TSDBHTTP VM_PID VM_LOG
+			export VM_HTTP VM_GRAPHITE VM_TELNET VM_TSDBHTTP VM_PID VM_LOG VM_DIR
 			return 0
 		fi
 		_receivers_forget "$VM_PID"
@@ -801,4 +811,55 @@ mongo_insert() {
 mongo_find() {
 	"$RECEIVERS_NODE" "$(dirname "${BASH_SOURCE[0]}")/mongo_client.js" "$MONGO_PEER" find "$MONGO_URI" \
 		"$1" "$2" "$3" "${4:-1}" "$RECEIVERS_READ_TIMEOUT"
+}
+
+# vm_restart: stops the VictoriaMetrics that vm_start started and starts it again on the
+# SAME ports with the same data folder and flags, as an operator's restart would: the
+# clients keep their destinations and see the receiver go away and come back. SIGTERM
+# first (VictoriaMetrics stops its listeners, closes its connections, flushes what it
+# holds to disk and exits; bytes a client wrote that it had not read are gone); SIGKILL
+# if it is still running after RECEIVERS_STOP_TIMEOUT seconds (default 60), which says
+# so: what it held in memory is lost then. Appends a marker and the new process'
+# output to VM_LOG. Sets VM_PID (the new process: receivers_stop_all stops it) and
+# VM_DOWN_MS (from the SIGTERM until it answered again); prints how long it took to
+# stop and to answer. Returns 1 when the new one does not answer: there is no other
+# port to try, since the clients point at these.
+vm_restart() {
+	local old=${VM_PID:-} t0 deadline state killed="" pid kept=() rc stopped_ms
+	if [ -z "$old" ] || [ -z "${VM_DIR:-}" ]; then
+		_receivers_say "vm_restart: no victoria-metrics to restart (vm_start first)"
+		return 1
+	fi
+	t0=$EPOCHREALTIME
+	deadline=$(($(_receivers_ms) + ${RECEIVERS_STOP_TIMEOUT:-60} * 1000))
+	kill "$old" 2>/dev/null
+	# our child: it stays a zombie until waited for, so "gone" is state Z or no entry
+	while state=$(cut -d' ' -f3 "/proc/$old/stat" 2>/dev/null) && [ "$state" != Z ]; do
+		if [ "$(_receivers_ms)" -ge "$deadline" ]; then
+			_receivers_say "vm_restart: victoria-metrics $old still running ${RECEIVERS_STOP_TIMEOUT:-60} s after SIGTERM, killing it"
+			kill -KILL "$old" 2>/dev/null
+			killed=" (SIGKILL)"
+			break
+		fi
+		sleep 0.02
+	done
+	wait "$old" 2>/dev/null
+	for pid in "${RECEIVERS_PIDS[@]}"; do
+		[ "$pid" = "$old" ] || kept+=("$pid")
+	done
+	RECEIVERS_PIDS=("${kept[@]}")
+	stopped_ms=$(_receivers_ms "$t0")
+	printf '\n=== vm_restart: %s, the previous process (%s) stopped in %s ms%s ===\n' \
+		"$(date '+%F %T')" "$old" "$stopped_ms" "$killed" >>"$VM_LOG"
+	_vm_run "$VM_DIR"
+	_receivers_wait "$VM_PID" "$VM_LOG" victoria-metrics _vm_ready
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		[ "$rc" -eq 2 ] && _receivers_say "vm_restart: a port of victoria-metrics was taken while it was down"
+		_receivers_forget "$VM_PID"
+		return 1
+	fi
+	VM_DOWN_MS=$(_receivers_ms "$t0")
+	_receivers_say "victoria-metrics restarted: stopped in $stopped_ms ms$killed, answered again after $VM_DOWN_MS ms (pid $VM_PID)"
+	export VM_PID VM_DOWN_MS
 }

@@ -80,6 +80,22 @@ check "tagged -> carbon, where carbon_tagged_path says" test "$(fields <"$tmp/c.
 RECEIVERS_READ_TIMEOUT=1 carbon_fetch test.carbon.none $((t0 - 1)) "$t2" >"$tmp/c.none" 2>/dev/null
 check "carbon_fetch of nothing fails" test $? -eq 1
 
+# vm_restart: a new process on the same ports and data; what was stored before is
+# still there, and it takes new points; the old process is gone and forgotten.
+old_vm_pid=$VM_PID old_ports="$VM_HTTP $VM_GRAPHITE $VM_TELNET $VM_TSDBHTTP"
+check "vm_restart" vm_restart
+check "a new process" test "$VM_PID" != "$old_vm_pid"
+check "the old one is gone" bash -c "! kill -0 $old_vm_pid 2>/dev/null"
+check "on the same ports" test "$VM_HTTP $VM_GRAPHITE $VM_TELNET $VM_TSDBHTTP" = "$old_ports"
+check "VM_DOWN_MS is set" test "${VM_DOWN_MS:-0}" -gt 0
+check "the log says it restarted" grep -q "^=== vm_restart: .* ($old_vm_pid) stopped in" "$VM_LOG"
+vm_export '{__name__="test.vm.gauge"}' 3 >"$tmp/vm.gauge2"
+check "points stored before the restart are still there" cmp -s "$tmp/vm.gauge" "$tmp/vm.gauge2"
+printf 'test.vm.restarted 9 %s\n' "$t2" >"/dev/tcp/127.0.0.1/$VM_GRAPHITE"
+vm_export '{__name__="test.vm.restarted"}' >"$tmp/vm.restarted"
+check "and it takes new ones" test "$(cat "$tmp/vm.restarted")" = \
+	"{\"metric\":{\"__name__\":\"test.vm.restarted\"},\"values\":[9],\"timestamps\":[${t2}000]}"
+
 # Stopping: every process gone, ports closed, files left for the caller.
 pids="$VM_PID $CARBON_PID"
 receivers_stop_all
