@@ -143,7 +143,11 @@ print(n, d, early)' "${2:-0}" <<<"$json"
 # DIR/recv (remote-write samples as it decoded them)
 lines_arrived() {
 	local all
-	all=$(cat "$1"/recv "$1"/recv.[0-9]* 2>/dev/null | grep -aE '^[^ ]+ -?[0-9][^ ]* -?[0-9]+$')
+	local f
+	# a newline after each file: a connection's last line may be cut, and must not
+	# join the next file's first
+	all=$(for f in "$1"/recv "$1"/recv.[0-9]*; do [ -f "$f" ] && cat "$f" && echo; done |
+		grep -aE '^[^ ]+ -?[0-9][^ ]* -?[0-9]+$')
 	local n unique
 	n=$(grep -c . <<<"$all") unique=$(sort -u <<<"$all" | grep -c .)
 	printf '%s %s\n' "$n" $((n - unique)) # duplicates: the copies beyond the first
