@@ -144,10 +144,13 @@ print(n, d, early)' "${2:-0}" <<<"$json"
 lines_arrived() {
 	local all
 	local f
-	# a newline after each file: a connection's last line may be cut, and must not
-	# join the next file's first
-	all=$(for f in "$1"/recv "$1"/recv.[0-9]*; do [ -f "$f" ] && cat "$f" && echo; done |
-		grep -aE '^[^ ]+ -?[0-9][^ ]* -?[0-9]+$')
+	# A connection's last line may be cut (mxp sends it again whole on the next one):
+	# like a line receiver, drop what follows a file's last newline, so that the cut
+	# piece is not counted, even when it looks like a line (a timestamp cut short).
+	all=$(for f in "$1"/recv "$1"/recv.[0-9]*; do
+		[ -f "$f" ] || continue
+		if [ -n "$(tail -c 1 "$f")" ]; then sed '$d' "$f"; else cat "$f"; fi
+	done | grep -aE '^[^ ]+ -?[0-9][^ ]* -?[0-9]+$')
 	local n unique
 	n=$(grep -c . <<<"$all") unique=$(sort -u <<<"$all" | grep -c .)
 	printf '%s %s\n' "$n" $((n - unique)) # duplicates: the copies beyond the first
