@@ -268,6 +268,9 @@ static void instance_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_DESTINATION], MXP_KEY_DESTINATION);
 		int rc = mxp_destinations_parse(ic->set[MXP_KEY_DESTINATION].value, t->default_port, &d, &nd, derr,
 						sizeof(derr), dwarn, sizeof(dwarn));
+		/* an error quotes the entry: never a URI's password */
+		mxp_conf_redact_passwords(derr, sizeof(derr), ic->set[MXP_KEY_DESTINATION].value);
+		mxp_conf_redact_passwords(dwarn, sizeof(dwarn), ic->set[MXP_KEY_DESTINATION].value);
 		if (rc == -EINVAL && *t->default_port == '\0' && !ic->enabled)
 			; /* remote write needs a port, but a disabled example need not have one */
 		else if (rc != 0)

@@ -46,6 +46,10 @@ void mxp_conf_where(char *buf, size_t len, const struct mxp_instance_conf *ic, c
 /* config_secrets.c: a warning for each file that holds a secret and that every user can
  * read (mxp_conf_load's last step; text loaded from a string has no file to look at) */
 void mxp_conf_check_exposure(struct mxp_conf *c);
+/* config_secrets.c: replaces in msg (cap bytes) every password of a
+ * scheme://user:PASSWORD@ URI in value (a `destination` or `endpoint`) by *** — for
+ * messages that quote such a value */
+void mxp_conf_redact_passwords(char *msg, size_t cap, const char *value);
 /* config_kinesis.c: an enabled kinesis instance's stream, region or endpoint, key;
  * fills ic->kinesis_* */
 void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic);

@@ -35,9 +35,12 @@ void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	if (endpoint == NULL || endpoint[0] == '\0') {
 		if (!region_ok) {
 			mxp_conf_where(at, sizeof(at), ic, &ic->set[MXP_KEY_DESTINATION], MXP_KEY_DESTINATION);
+			char shown[256];
+			snprintf(shown, sizeof(shown), "%s", region != NULL ? region : "");
+			mxp_conf_redact_passwords(shown, sizeof(shown), region);
 			mxp_conf_error(c, "%s: '%s' is not an AWS region (Kinesis takes its region here, e.g. us-east-1; "
 					  "or set 'endpoint = https://HOST:PORT')",
-				       at, region != NULL ? region : "");
+				       at, shown);
 			return;
 		}
 		snprintf(d->host, sizeof(d->host), "kinesis.%s.amazonaws.com", region);
@@ -56,7 +59,10 @@ void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 		ic->kinesis_tls = false;
 		p += 7;
 	} else {
-		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, endpoint);
+		char shown[256];
+		snprintf(shown, sizeof(shown), "%s", endpoint);
+		mxp_conf_redact_passwords(shown, sizeof(shown), endpoint);
+		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, shown);
 		return;
 	}
 	size_t hl;
@@ -77,7 +83,10 @@ void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic)
 	if (hl == 0 || hl >= sizeof(d->host) || (port != NULL && (pl == 0 || pl >= sizeof(d->port) ||
 								   strspn(port, "0123456789") != pl)) ||
 	    (*tail != '\0' && strcmp(tail, "/") != 0)) {
-		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, endpoint);
+		char shown[256];
+		snprintf(shown, sizeof(shown), "%s", endpoint);
+		mxp_conf_redact_passwords(shown, sizeof(shown), endpoint);
+		mxp_conf_error(c, "%s: '%s' is not http(s)://HOST[:PORT]", at, shown);
 		return;
 	}
 	memcpy(d->host, p, hl);

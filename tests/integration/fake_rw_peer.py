@@ -109,8 +109,12 @@ def unsnappy(src):
             i += 4
         if offset == 0 or offset > len(dst):
             raise ValueError("bad snappy copy")
-        for _ in range(length):  # copies may overlap what they write
-            dst.append(dst[-offset])
+        if offset >= length:
+            start = len(dst) - offset
+            dst += dst[start:start + length]
+        else:
+            for _ in range(length):  # a copy that overlaps what it writes
+                dst.append(dst[-offset])
     if len(dst) != n:
         raise ValueError("snappy length %d, expected %d" % (len(dst), n))
     return bytes(dst)

@@ -88,6 +88,12 @@ check "run: the unreachable receivers were logged" test "$(grep -c "127.0.0.1:$d
 check "run: the bearer token was sent" grep -qF "\"authorization\": \"Bearer $TOKEN\"" "$tmp/json.recv"
 check "run: the Basic credentials were sent" grep -qF "(authorization: Basic $BASIC)" "$tmp/rw.recv.log"
 
+# a destination that does not parse is an error that quotes it: never its password
+printf '[graphite:bad]\n    enabled = yes\n    destination = http://mxpuser:%s@127.0.0.1:9/\n' "$PW" >"$tmp/bad.conf"
+"$mxpd" --check -c "$tmp/bad.conf" >"$tmp/bad.out" 2>&1
+check "a bad destination: an error" grep -q "^error: .*destination" "$tmp/bad.out"
+check "a bad destination: its password not quoted" no_secret "$tmp/bad.out"
+
 chmod 0600 "$tmp/exporting.conf"
 "$mxpd" --check -c "$tmp/exporting.conf" >"$tmp/check2.out" 2>&1
 check "closed to others: no warning" bash -c "! grep -q 'a secret in a file' '$tmp/check2.out'"

@@ -652,4 +652,31 @@ Test(config, secrets_in_world_readable_files_are_warned)
 	cr_expect_eq(warnings_with(c, "(mode 0604)"), 1);
 	cr_expect_eq(warnings_with(c, "netdata.conf"), 0, "netdata.conf itself holds no secret");
 	mxp_conf_free(c);
+
+	const char *names[] = {"exporting.conf", "netdata.conf", "aws_kinesis.conf", "mongodb.conf"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	cr_expect_eq(rmdir(dir), 0, "the test leaves nothing behind");
+}
+
+/* An error that quotes a `destination` or an `endpoint` never shows a URI's password. */
+Test(config, errors_never_quote_a_uri_password)
+{
+	struct mxp_conf *c = mxp_conf_load_string("x.conf",
+						  "[graphite:g]\nenabled = yes\ndestination = http://u:Secr3tPw@127.0.0.1:9/\n"
+						  "[kinesis:k]\nenabled = yes\nstream name = s\n"
+						  "endpoint = ftp://u:Secr3tKey@127.0.0.1:9/\n"
+						  "[kinesis:r]\nenabled = yes\nstream name = s\ndestination = x://u:Secr3tReg@h\n",
+						  NULL);
+	cr_assert_not_null(c);
+	cr_assert_geq(c->nerrors, 3, "%zu errors", c->nerrors);
+	for (size_t i = 0; i < c->nerrors; i++) {
+		cr_expect_null(strstr(c->errors[i], "Secr3t"), "%s", c->errors[i]);
+		cr_expect_not_null(strstr(c->errors[i], "u:***@"), "%s", c->errors[i]);
+	}
+	for (size_t i = 0; i < c->nwarnings; i++)
+		cr_expect_null(strstr(c->warnings[i], "Secr3t"), "%s", c->warnings[i]);
+	mxp_conf_free(c);
 }
