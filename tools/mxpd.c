@@ -20,6 +20,7 @@
 #include "engine/log.h"
 #include "format/format.h"
 #include "mxp/exporter.h"
+#include "plugin_runner.h"
 #include "proc_source.h"
 #include "synthetic_source.h"
 
@@ -95,6 +96,22 @@ static const char usage_text[] =
 	"    naming FILE:LINE, the section and the key; mxpd then prints every error, one\n"
 	"    per line, and does not start.\n"
 	"    docs/CONFIG.md lists every key with its default.\n"
+	"\n"
+	"PLUGINS\n"
+	"    With -c, each [plugin:NAME] section of exporting.conf runs an external\n"
+	"    program that writes netdata's plugin protocol (CHART, DIMENSION, BEGIN, SET,\n"
+	"    END, FLUSH, DISABLE, VARIABLE, LABEL, CLABEL) on its standard output; its\n"
+	"    charts join this machine's and are exported with them:\n"
+	"        [plugin:NAME]\n"
+	"            command = PROGRAM [OPTIONS]    run by /bin/sh, with the update every\n"
+	"                                           appended (netdata's argument)\n"
+	"            update every = 1               seconds (NETDATA_UPDATE_EVERY too)\n"
+	"            enabled = yes\n"
+	"    A plugin that exits is started again after 1 s, doubling to 60 s; one that\n"
+	"    writes DISABLE or exits with status 1 is not. A line mxp cannot take is\n"
+	"    counted, and the first of each kind logged; it never stops the plugin. At\n"
+	"    stop a plugin gets SIGTERM (SIGKILL 2 s later) and the log says what was\n"
+	"    read from it.\n"
 	"\n"
 	"OPTIONS\n"
 	"    -c, --config FILE\n"
@@ -185,6 +202,7 @@ static const char usage_text[] =
 	"    mxpd --data-source average --send-charts-matching 'system.*'\n"
 	"    mxpd --synthetic 10,100,10 --update-every 5 > /dev/null\n"
 	"    mxpd --check -c /etc/netdata/exporting.conf\n"
+	"    mxpd -c exporting.conf     (with a [plugin:NAME] section and an instance)\n"
 	"    mxpd -c /etc/netdata/netdata.conf --count 1\n";
 
 static atomic_int stopping; /* set by signals and by either thread */
@@ -267,6 +285,44 @@ static void *feeder_main(void *arg)
 		sleep_until_next((int64_t)f->update_every * 1000000000);
 	}
 	return NULL;
+}
+
+#define MXPD_MAX_PLUGINS 256
+
+/* Starts a runner per enabled [plugin:NAME], writing into this machine's host (the one
+ * named `hostname`, added when the synthetic source took the first places). */
+static int start_plugins(struct mxp_store *store, const struct mxp_conf *conf, const char *hostname,
+			 struct mxp_plugin_runner **runners, size_t *n)
+{
+	struct mxp_host *local = NULL;
+	for (size_t i = 0; i < conf->nplugins; i++) {
+		const struct mxp_plugin_conf *pc = &conf->plugins[i];
+		if (!pc->enabled)
+			continue;
+		if (*n == MXPD_MAX_PLUGINS) {
+			mxp_log(MXP_LOG_ERROR, "more than %d plugins: [plugin:%s] and the ones after it are not started",
+				MXPD_MAX_PLUGINS, pc->name);
+			break;
+		}
+		if (local == NULL)
+			local = mxp_host_find(store, hostname);
+		if (local == NULL)
+			local = mxp_host_add(store, hostname, NULL, NULL, 0);
+		struct mxp_plugin_runner *r = local ? mxp_plugin_runner_start(local, pc) : NULL;
+		if (r == NULL) {
+			mxp_log(MXP_LOG_ERROR, "[plugin:%s]: cannot start: %s", pc->name, strerror(errno));
+			return -1;
+		}
+		runners[(*n)++] = r;
+	}
+	return 0;
+}
+
+/* Stops every runner (each says what it read). */
+static void stop_plugins(struct mxp_plugin_runner **runners, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mxp_plugin_runner_stop(runners[i]);
 }
 
 static double elapsed_ms(const struct timespec *a)
@@ -504,6 +560,8 @@ int main(int argc, char **argv)
 	}
 
 	int rc = 1;
+	struct mxp_plugin_runner *plugins[MXPD_MAX_PLUGINS];
+	size_t nplugins = 0;
 	struct mxp_store *store = mxp_store_new(NULL);
 	struct feeder feeder = {.update_every = 1};
 	size_t ready = 0;
@@ -570,6 +628,8 @@ int main(int argc, char **argv)
 			mxp_log(MXP_LOG_INFO, "feeding %zu charts of this machine", mxp_proc_source_charts(feeder.proc));
 	}
 
+	if (conf != NULL && start_plugins(store, conf, hostname, plugins, &nplugins) != 0)
+		goto done;
 	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
 		goto done;
 
@@ -622,6 +682,7 @@ int main(int argc, char **argv)
 	pthread_join(feeder.thread, NULL);
 
 done:
+	stop_plugins(plugins, nplugins);
 	mxp_exporter_stop(exporter, 5000);
 	for (size_t j = 0; j < ready; j++)
 		mxp_pipeline_free(jobs[j].pipeline);

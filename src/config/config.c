@@ -382,6 +382,10 @@ static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *r
 		unsigned line = rf->section_lines[i];
 		if (strcmp(sec, "exporting:global") == 0 || mxp_conf_type_find(sec) != NULL)
 			continue;
+		if (mxp_conf_is_source_section(sec)) {
+			mxp_conf_load_plugin(c, rf, sec, line);
+			continue;
+		}
 		if (strcmp(sec, "prometheus:exporter") == 0) {
 			if (!told_prometheus)
 				mxp_conf_warning(c, "%s:%u: [prometheus:exporter] is netdata's scrape endpoint; mxp ignores it",
@@ -408,7 +412,7 @@ static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *r
 		const struct mxp_type_def *t = split_instance(sec, &name);
 		if (t == NULL) {
 			const char *near = mxp_conf_closest(sec, &mxp_conf_types[0].name, mxp_conf_ntypes, sizeof(mxp_conf_types[0]));
-			mxp_conf_error(c, "%s:%u: [%s]: unknown section: not [exporting:global], a type or TYPE:NAME%s%s%s",
+			mxp_conf_error(c, "%s:%u: [%s]: unknown section: not [exporting:global], a type, TYPE:NAME or plugin:NAME%s%s%s",
 				   c->file, line, sec, near ? " (did you mean '" : "", near ? near : "",
 				   near ? "'?)" : "");
 			continue;
@@ -431,7 +435,8 @@ static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *r
 		const struct mxp_raw_entry *e = &rf->e[i];
 		bool global = strcmp(e->section, "exporting:global") == 0;
 		const struct mxp_type_def *tsec = mxp_conf_type_find(e->section);
-		if (strcmp(e->section, "prometheus:exporter") == 0 || strncmp(e->section, "pubsub", 6) == 0)
+		if (strcmp(e->section, "prometheus:exporter") == 0 || strncmp(e->section, "pubsub", 6) == 0 ||
+		    mxp_conf_is_source_section(e->section))
 			continue;
 		if (e->section[0] == '\0') {
 			mxp_conf_error(c, "%s:%u: %s: a key outside any section", c->file, e->line, e->key);
@@ -557,6 +562,7 @@ void mxp_conf_free(struct mxp_conf *c)
 	for (size_t i = 0; i < c->ncompanions; i++)
 		free(c->companions[i]);
 	free(c->companions);
+	mxp_conf_free_sources(c);
 	free(c->instances);
 	free(c->file);
 	free(c);
@@ -588,4 +594,5 @@ void mxp_conf_print(const struct mxp_conf *c, FILE *out)
 				fprintf(out, "    %-26s = %-30s  %s\n", mxp_conf_keys[k].name, v, origin);
 		}
 	}
+	mxp_conf_print_sources(c, out);
 }

@@ -113,6 +113,17 @@ struct mxp_instance_conf {
 	size_t ndestinations;
 };
 
+/* mxpd's [plugin:NAME] sections (exporting.conf only): an external program whose
+ * standard output, in netdata's plugins.d protocol, fills the store. */
+struct mxp_plugin_conf {
+	char *name;                      /* NAME */
+	char *command;                   /* run by /bin/sh, with update every appended */
+	int update_every;                /* seconds; default 1 */
+	bool enabled;                    /* default yes */
+	const char *file;
+	unsigned line;                   /* of the section header */
+};
+
 struct mxp_conf {
 	bool is_netdata_conf;            /* netdata.conf [backend] rather than exporting.conf */
 	char *file;
@@ -124,6 +135,8 @@ struct mxp_conf {
 	size_t nwarnings;
 	char **companions;               /* paths of companion files read (settings point here) */
 	size_t ncompanions;
+	struct mxp_plugin_conf *plugins; /* every [plugin:NAME] that loaded without error */
+	size_t nplugins;
 };
 
 /* Loads the file at path. Returns the configuration (also when it has errors: look at

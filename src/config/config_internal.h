@@ -54,4 +54,9 @@ void mxp_conf_redact_passwords(char *msg, size_t cap, const char *value);
  * fills ic->kinesis_* */
 void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic);
 
+/* config_sources.c: mxpd's source sections ([plugin:NAME]) */
+bool mxp_conf_is_source_section(const char *section);
+void mxp_conf_load_plugin(struct mxp_conf *c, const struct mxp_raw_file *rf, const char *section, unsigned line);
+void mxp_conf_print_sources(const struct mxp_conf *c, FILE *out);
+void mxp_conf_free_sources(struct mxp_conf *c);
 #endif

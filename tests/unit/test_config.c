@@ -170,8 +170,8 @@ Test(config, every_error_names_file_line_section_key)
 	};
 	/* section errors come first (pass 1), then keys (pass 2), then values per instance */
 	cr_assert_geq(c->nerrors, 1);
-	cr_assert_str_eq(c->errors[0], "test.conf:12: [graphit:b]: unknown section: not [exporting:global], a type or "
-				       "TYPE:NAME (did you mean 'graphite'?)");
+	cr_assert_str_eq(c->errors[0], "test.conf:12: [graphit:b]: unknown section: not [exporting:global], a type, "
+				       "TYPE:NAME or plugin:NAME (did you mean 'graphite'?)");
 	cr_assert_str_eq(c->errors[1], "test.conf:13: [json:a]: instance name 'a' is already used by [graphite:a] at "
 				       "line 3");
 	for (size_t i = 0; i < 4; i++)
@@ -678,5 +678,70 @@ Test(config, errors_never_quote_a_uri_password)
 	}
 	for (size_t i = 0; i < c->nwarnings; i++)
 		cr_expect_null(strstr(c->warnings[i], "Secr3t"), "%s", c->warnings[i]);
+	mxp_conf_free(c);
+}
+
+Test(config, plugin_sections)
+{
+	struct mxp_conf *c = load("[exporting:global]\n"
+				  "    enabled = yes\n"
+				  "[graphite:g]\n"
+				  "    destination = localhost\n"
+				  "[plugin:one]\n"
+				  "    command = /usr/bin/one --fast\n"
+				  "    update every = 5\n"
+				  "[plugin:two]\n"
+				  "    command = two\n"
+				  "    enabled = no\n");
+	cr_assert_eq(c->nerrors, 0, "%s", c->nerrors ? c->errors[0] : "");
+	cr_assert_eq(c->ninstances, 1, "plugins are not instances");
+	cr_assert_eq(c->nplugins, 2);
+	cr_assert_str_eq(c->plugins[0].name, "one");
+	cr_assert_str_eq(c->plugins[0].command, "/usr/bin/one --fast");
+	cr_assert_eq(c->plugins[0].update_every, 5);
+	cr_assert(c->plugins[0].enabled);
+	cr_assert_eq(c->plugins[0].line, 5);
+	cr_assert_eq(c->plugins[1].update_every, 1, "the default");
+	cr_assert_not(c->plugins[1].enabled);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	mxp_conf_print(c, f);
+	fclose(f);
+	cr_assert(strstr(text, "[plugin:one] enabled, test.conf:5") != NULL, "%s", text);
+	cr_assert(strstr(text, "    command                    = /usr/bin/one --fast") != NULL, "%s", text);
+	free(text);
+	mxp_conf_free(c);
+}
+
+Test(config, plugin_section_errors_name_file_line_and_key)
+{
+	struct mxp_conf *c = load("[exporting:global]\n"
+				  "    enabled = yes\n"
+				  "[graphite:g]\n"
+				  "    destination = localhost\n"
+				  "[plugin:a]\n"
+				  "    comand = x\n"
+				  "[plugin:b]\n"
+				  "    command = b\n"
+				  "    update every = 0\n"
+				  "    enabled = perhaps\n"
+				  "[plugin:]\n"
+				  "    command = c\n"
+				  "[plugin:d]\n"
+				  "    command =\n");
+	static const char *const expected[] = {
+		("test.conf:6: [plugin:a] comand: unknown key of a plugin (command, update every, enabled); did you "
+		 "mean 'command'?"),
+		"test.conf:5: [plugin:a]: command: missing (the program to run)",
+		"test.conf:9: [plugin:b] update every: '0' is not 1 to 86400 seconds",
+		"test.conf:10: [plugin:b] enabled: 'perhaps' is not yes or no",
+		"test.conf:11: [plugin:]: a plugin needs a name without blanks: [plugin:NAME]",
+		"test.conf:14: [plugin:d] command: empty",
+	};
+	cr_assert_eq(c->nerrors, 6, "%zu errors, first %s", c->nerrors, c->nerrors ? c->errors[0] : "");
+	for (size_t i = 0; i < 6; i++)
+		cr_expect_str_eq(c->errors[i], expected[i]);
+	cr_assert_eq(c->nplugins, 0, "a plugin with an error is not run");
 	mxp_conf_free(c);
 }
