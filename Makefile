@@ -6,6 +6,8 @@
 #   make asan    build and run the suite under ASan+UBSan only
 #   make tsan    build and run the concurrent structures' tests under TSan only
 #   make bench   build and run the benchmarks (prints figures and ratios)
+#   make bench-netdata  mxpd against netdata 1.37's exporting engine on the same plugin
+#                (DIMS="100000 1000000" by default): CPU per exported metric, ratio
 #   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #                (default 120; FUZZ_RUNS=N stops a target after N executions instead)
 #   make soak    build Release and run the soak (tests/soak/soak.sh): 1M synthetic series
@@ -28,7 +30,7 @@ CMAKE_FLAGS = -DMXP_WERROR=$(WERROR)
 
 PREFIX  ?= /usr/local
 
-.PHONY: all run test asan tsan bench fuzz soak install clean deps deps-test release
+.PHONY: all run test asan tsan bench bench-netdata fuzz soak install clean deps deps-test release
 
 all: release
 
@@ -70,6 +72,10 @@ tsan-run:
 bench: release
 	@tools/install-deps.sh bench
 	@for b in $(BUILD)/release/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+bench-netdata: release
+	@tools/install-deps.sh bench-netdata
+	@bench/bench_netdata.sh $(BUILD)/release $(DIMS)
 
 fuzz: deps-test
 	@cmake -S . -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS) >/dev/null

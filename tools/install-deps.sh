@@ -4,6 +4,7 @@
 #   tools/install-deps.sh run    what building and running mxpd needs
 #   tools/install-deps.sh test   that, plus what the test suite needs
 #   tools/install-deps.sh bench  that of run, plus gnuplot for the benchmark's plot
+#   tools/install-deps.sh bench-netdata  that of run, plus netdata 1.37 (make bench-netdata)
 #
 # It checks each package with `dpkg-query`, runs `apt-get update` once if anything is
 # missing, and says what it installs. As root it calls apt-get directly, otherwise sudo.
@@ -20,9 +21,11 @@ run_pkgs=(build-essential cmake pkg-config libck-dev liburing-dev libssl-dev
 # opentsdb:https, openssl makes the tests' certificates; prometheus receives remote
 # write; its service is not started by the package here, the tests start their own;
 # valgrind checks mxpd for leaks; bsdextrautils has `column`, which lays out the fault
-# matrix).
+# matrix; netdata 1.37 is the real child that streams to mxpd — the tests run their own
+# with their own config; where systemd runs, Debian's package also starts a netdata
+# service: `systemctl disable --now netdata` if you do not want it).
 test_pkgs=(libcriterion-dev clang victoria-metrics graphite-carbon python3-whisper curl socat openssl
-           prometheus valgrind bsdextrautils)
+           prometheus valgrind bsdextrautils netdata)
 # node and npm run the receivers that only npm has (kinesalite for Kinesis, CongoDB for
 # the MongoDB wire; tests/integration/receivers.sh installs those at test time). Asked
 # of Debian (nodejs 18 + npm 9) only when the commands are absent: a machine image may
@@ -34,12 +37,18 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 # Benchmarks: gnuplot (no X11) draws bench_pipeline's build/bench-results.png.
 bench_pkgs=(gnuplot-nox)
+# make bench-netdata: netdata 1.37 itself, the exporter mxp is measured against (the
+# benchmark runs its own netdata with its own config; where systemd runs, Debian's
+# package also enables and starts a netdata service: `systemctl disable --now netdata`
+# if you do not want it).
+bench_netdata_pkgs=(netdata)
 
 case "$profile" in
     run)  want=("${run_pkgs[@]}") ;;
     test) want=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) want=("${run_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *)    echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+    bench-netdata) want=("${run_pkgs[@]}" "${bench_netdata_pkgs[@]}") ;;
+    *)    echo "usage: $0 run|test|bench|bench-netdata" >&2; exit 2 ;;
 esac
 
 # dpkg-query prints the status alone. Not `dpkg -s P | grep -q`: under pipefail, grep -q

@@ -22,6 +22,7 @@
 #include "mxp/exporter.h"
 #include "plugin_runner.h"
 #include "proc_source.h"
+#include "stream_receiver.h"
 #include "synthetic_source.h"
 
 #define MXPD_VERSION "0.1.0"
@@ -112,6 +113,19 @@ static const char usage_text[] =
 	"    counted, and the first of each kind logged; it never stops the plugin. At\n"
 	"    stop a plugin gets SIGTERM (SIGKILL 2 s later) and the log says what was\n"
 	"    read from it.\n"
+	"\n"
+	"STREAMING (mxpd as a netdata parent)\n"
+	"    With -c and a [stream] section, netdata children stream to mxpd as to a\n"
+	"    netdata parent; their charts are exported with this machine's:\n"
+	"        [stream]\n"
+	"            listen = 0.0.0.0:19999         [IP:]PORT, the children's destination\n"
+	"            stream config = /etc/netdata/stream.conf\n"
+	"            timeout seconds = 60           a silent child is disconnected\n"
+	"    stream config is netdata's own stream.conf: its [API_KEY] sections (enabled,\n"
+	"    allow from) say who may stream, its [MACHINE_GUID] sections may refuse one.\n"
+	"    Each child gets a host of its name with its labels and tags; a child that\n"
+	"    connects again resumes its host. mxpd speaks protocol version 4 at most\n"
+	"    (labels, no compression or replication).\n"
 	"\n"
 	"OPTIONS\n"
 	"    -c, --config FILE\n"
@@ -562,6 +576,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct mxp_plugin_runner *plugins[MXPD_MAX_PLUGINS];
 	size_t nplugins = 0;
+	struct mxp_stream_receiver *receiver = NULL;
 	struct mxp_store *store = mxp_store_new(NULL);
 	struct feeder feeder = {.update_every = 1};
 	size_t ready = 0;
@@ -630,6 +645,11 @@ int main(int argc, char **argv)
 
 	if (conf != NULL && start_plugins(store, conf, hostname, plugins, &nplugins) != 0)
 		goto done;
+	if (conf != NULL && conf->stream.present && conf->stream.enabled &&
+	    (receiver = mxp_stream_receiver_start(store, &conf->stream)) == NULL) {
+		fprintf(stderr, "mxpd: not starting: [stream] listen = %s: %s\n", conf->stream.listen, strerror(errno));
+		goto done;
+	}
 	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
 		goto done;
 
@@ -682,6 +702,7 @@ int main(int argc, char **argv)
 	pthread_join(feeder.thread, NULL);
 
 done:
+	mxp_stream_receiver_stop(receiver);
 	stop_plugins(plugins, nplugins);
 	mxp_exporter_stop(exporter, 5000);
 	for (size_t j = 0; j < ready; j++)

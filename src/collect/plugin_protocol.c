@@ -360,6 +360,8 @@ static void pending_commit(struct mxp_pp *pp)
 	p->def.labels = p->labels;
 	p->def.nlabels = p->nlabels;
 	char *w[1] = {full};
+	if (pp->host == NULL && pp->cb.need_host != NULL)
+		pp->host = pp->cb.need_host(pp->cb.arg);
 	struct mxp_chart *mc = pp->host ? mxp_chart_add(pp->host, &p->def) : NULL;
 	if (mc == NULL) {
 		int e = pp->host ? errno : 0;

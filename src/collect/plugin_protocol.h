@@ -80,6 +80,10 @@ struct mxp_pp_callbacks {
 	 * current one), or NULL to keep the current one. NULL callback: the labels are
 	 * ignored (a plugin cannot change its host's labels). */
 	struct mxp_host *(*host_labels)(void *arg, const struct mxp_label *labels, size_t nlabels);
+	/* A chart is to be created and the parser has no host yet (a child that sent no
+	 * labels): returns the host to write into, or NULL (the chart is refused, "no
+	 * host"). NULL callback: the same as returning NULL. */
+	struct mxp_host *(*need_host)(void *arg);
 	void *arg;
 };
 

@@ -373,7 +373,7 @@ static const struct mxp_type_def *split_instance(const char *section, const char
 	return best;
 }
 
-static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *rf)
+static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *rf, const char *dir)
 {
 	bool told_prometheus = false;
 	/* pass 1: the instances, in the order their sections first appear */
@@ -382,6 +382,10 @@ static void load_exporting_conf(struct mxp_conf *c, const struct mxp_raw_file *r
 		unsigned line = rf->section_lines[i];
 		if (strcmp(sec, "exporting:global") == 0 || mxp_conf_type_find(sec) != NULL)
 			continue;
+		if (strcmp(sec, "stream") == 0) {
+			mxp_conf_load_stream(c, rf, line, dir);
+			continue;
+		}
 		if (mxp_conf_is_source_section(sec)) {
 			mxp_conf_load_plugin(c, rf, sec, line);
 			continue;
@@ -496,7 +500,7 @@ static struct mxp_conf *load(const char *name, const char *dir, struct mxp_raw_f
 	if (c->is_netdata_conf)
 		mxp_conf_load_netdata(c, rf, dir);
 	else
-		load_exporting_conf(c, rf);
+		load_exporting_conf(c, rf, dir);
 	for (size_t j = 0; j < c->ninstances; j++)
 		instance_check(c, &c->instances[j]);
 	return c;

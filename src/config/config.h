@@ -124,6 +124,18 @@ struct mxp_plugin_conf {
 	unsigned line;                   /* of the section header */
 };
 
+/* mxpd's [stream] section (exporting.conf only): listen for netdata children. */
+struct mxp_stream_listen_conf {
+	bool present;                    /* the section is in the file */
+	bool enabled;                    /* default yes */
+	char *listen;                    /* "[IP:]PORT"; IPv6 in brackets */
+	char *stream_config;             /* netdata's stream.conf (API keys), as given */
+	char *stream_config_path;        /* the same, relative to the config's folder */
+	int timeout_s;                   /* a child silent this long is disconnected; 60 */
+	const char *file;
+	unsigned line;
+};
+
 struct mxp_conf {
 	bool is_netdata_conf;            /* netdata.conf [backend] rather than exporting.conf */
 	char *file;
@@ -137,6 +149,7 @@ struct mxp_conf {
 	size_t ncompanions;
 	struct mxp_plugin_conf *plugins; /* every [plugin:NAME] that loaded without error */
 	size_t nplugins;
+	struct mxp_stream_listen_conf stream;
 };
 
 /* Loads the file at path. Returns the configuration (also when it has errors: look at

@@ -57,6 +57,8 @@ void mxp_conf_kinesis_check(struct mxp_conf *c, struct mxp_instance_conf *ic);
 /* config_sources.c: mxpd's source sections ([plugin:NAME]) */
 bool mxp_conf_is_source_section(const char *section);
 void mxp_conf_load_plugin(struct mxp_conf *c, const struct mxp_raw_file *rf, const char *section, unsigned line);
+/* dir: the config file's folder, for a relative `stream config` (NULL: none) */
+void mxp_conf_load_stream(struct mxp_conf *c, const struct mxp_raw_file *rf, unsigned line, const char *dir);
 void mxp_conf_print_sources(const struct mxp_conf *c, FILE *out);
 void mxp_conf_free_sources(struct mxp_conf *c);
 #endif

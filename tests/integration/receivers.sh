@@ -863,3 +863,124 @@ vm_restart() {
 	_receivers_say "victoria-metrics restarted: stopped in $stopped_ms ms$killed, answered again after $VM_DOWN_MS ms (pid $VM_PID)"
 	export VM_PID VM_DOWN_MS
 }
+
+# netdata as a streaming child: netdata_start.
+
+_netdata_ready() {
+	_receivers_listens "$NETDATA_PID" "$NETDATA_WEB" &&
+		curl -fs -o /dev/null "http://127.0.0.1:$NETDATA_WEB/api/v1/info"
+}
+
+# netdata_conf DIR HOSTNAME WEB_PORT [PLUGINS_DIR]: prints a netdata.conf for a netdata
+# of the tests' or the benchmark's own: everything under DIR, database in RAM
+# ($NETDATA_RETENTION seconds, default 600),
+# web API on 127.0.0.1:WEB_PORT, run as the current user, no health, ML, cloud or
+# registry; of the collectors only proc.plugin's and the internal ones, and the external
+# plugins of PLUGINS_DIR when given (the benchmark's; a netdata that streams must keep
+# Debian's folder, see netdata_start). Sections may be appended.
+netdata_conf() {
+	local dir=$1 host=$2 web=$3 plugins=${4:-}
+	cat <<CONF
+[global]
+    hostname = $host
+    run as user = $(id -un)
+[directories]
+    config = $dir/etc
+    stock config = /usr/lib/netdata/conf.d
+    cache = $dir/cache
+    lib = $dir/lib
+    log = $dir/log
+    run = $dir/run
+${plugins:+    plugins = $plugins}
+[logs]
+    debug log = none
+    error log = $dir/log/error.log
+    access log = none
+[db]
+    mode = ram
+    retention = ${NETDATA_RETENTION:-600}
+    update every = 1
+[web]
+    bind to = 127.0.0.1:$web
+[plugins]
+    tc = no
+    idlejitter = no
+    cgroups = no
+    statsd = no
+    diskspace = no
+    timex = no
+    checks = no
+    apps = no
+    charts.d = no
+    python.d = no
+    go.d = no
+    ebpf = no
+    perf = no
+    slabinfo = no
+    nfacct = no
+    fping = no
+    ioping = no
+    enable running new plugins = ${plugins:+yes}${plugins:-no}
+[health]
+    enabled = no
+[ml]
+    enabled = no
+[cloud]
+    enabled = no
+[registry]
+    enabled = no
+CONF
+}
+
+# netdata_start DIR HOSTNAME DESTINATION API_KEY [LABEL_LINES]: Debian's netdata 1.37
+# as a child that streams to DESTINATION (IP:PORT) with API_KEY: its own netdata.conf
+# and stream.conf under DIR (database in RAM; of its collectors only proc.plugin's and
+# the internal ones run; no health, ML, cloud or registry), its web API on a free port
+# of 127.0.0.1, run as the current user. LABEL_LINES ("name = value" lines) go in
+# [host labels]. Sets NETDATA_PID, NETDATA_WEB, NETDATA_LOG (its error.log),
+# NETDATA_DIR. Starting it again with the same DIR is the same child (its machine GUID
+# is kept in DIR/lib). Stop it with netdata_stop, or receivers_stop_all.
+netdata_start() {
+	local dir=$1 host=$2 dest=$3 key=$4 labels=${5:-} attempt t0 rc
+	command -v netdata >/dev/null || { _receivers_say "netdata is not installed"; return 1; }
+	mkdir -p "$dir"/{etc,cache,lib,log,run} || return 1
+	NETDATA_DIR=$dir NETDATA_LOG=$dir/log/error.log
+	cat >"$dir/etc/stream.conf" <<CONF
+[stream]
+    enabled = yes
+    destination = tcp:$dest
+    api key = $key
+    timeout seconds = 60
+    reconnect delay seconds = 1
+CONF
+	# Debian's plugins folder with every external plugin off: netdata 1.37 aborts
+	# ("munmap_chunk(): invalid pointer") when it starts streaming with [directories]
+	# plugins set to another folder (seen here, 2026-12-06)
+	for attempt in 1 2 3; do
+		NETDATA_WEB=$(free_port 1) || return 1
+		netdata_conf "$dir" "$host" "$NETDATA_WEB" >"$dir/etc/netdata.conf"
+		printf '[host labels]\n%s\n' "$labels" >>"$dir/etc/netdata.conf"
+		t0=$EPOCHREALTIME
+		: >>"$NETDATA_LOG"
+		netdata -D -c "$dir/etc/netdata.conf" >>"$dir/log/stdout" 2>&1 &
+		NETDATA_PID=$!
+		RECEIVERS_PIDS+=("$NETDATA_PID")
+		_receivers_wait "$NETDATA_PID" "$NETDATA_LOG" netdata _netdata_ready
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			_receivers_say "netdata $host answered in $(_receivers_ms "$t0") ms (web $NETDATA_WEB, streams to $dest)"
+			export NETDATA_PID NETDATA_WEB NETDATA_LOG NETDATA_DIR
+			return 0
+		fi
+		_receivers_forget "$NETDATA_PID"
+		[ "$rc" -eq 2 ] || return 1
+		_receivers_say "netdata: its web port was taken meanwhile (attempt $attempt), trying another"
+	done
+	return 1
+}
+
+# netdata_stop: stops the netdata of the last netdata_start (SIGTERM, by its PID) and
+# waits for it.
+netdata_stop() {
+	_receivers_forget "$NETDATA_PID"
+}

@@ -745,3 +745,50 @@ Test(config, plugin_section_errors_name_file_line_and_key)
 	cr_assert_eq(c->nplugins, 0, "a plugin with an error is not run");
 	mxp_conf_free(c);
 }
+
+Test(config, stream_section)
+{
+	struct mxp_conf *c = load("[exporting:global]\n"
+				  "    enabled = yes\n"
+				  "[graphite:g]\n"
+				  "    destination = localhost\n"
+				  "[stream]\n"
+				  "    listen = 0.0.0.0:19999\n"
+				  "    stream config = /etc/netdata/stream.conf\n");
+	cr_assert_eq(c->nerrors, 0, "%s", c->nerrors ? c->errors[0] : "");
+	cr_assert(c->stream.present);
+	cr_assert(c->stream.enabled);
+	cr_assert_str_eq(c->stream.listen, "0.0.0.0:19999");
+	cr_assert_str_eq(c->stream.stream_config_path, "/etc/netdata/stream.conf");
+	cr_assert_eq(c->stream.timeout_s, 60);
+	mxp_conf_free(c);
+
+	c = load("[exporting:global]\n"
+		 "    enabled = yes\n"
+		 "[graphite:g]\n"
+		 "    destination = localhost\n"
+		 "[stream]\n"
+		 "    listen = [::1]:0x50\n"
+		 "    timeout seconds = 0\n"
+		 "    stram config = x\n");
+	static const char *const expected[] = {
+		"test.conf:6: [stream] listen: '[::1]:0x50' is not [IP:]PORT (port 1 to 65535)",
+		"test.conf:7: [stream] timeout seconds: '0' is not 1 to 86400",
+		("test.conf:8: [stream] stram config: unknown key of [stream] (listen, stream config, timeout seconds, "
+		 "enabled); did you mean 'stream config'?"),
+	};
+	cr_assert_eq(c->nerrors, 3, "%zu errors, first %s", c->nerrors, c->nerrors ? c->errors[0] : "");
+	for (size_t i = 0; i < 3; i++)
+		cr_expect_str_eq(c->errors[i], expected[i]);
+	mxp_conf_free(c);
+
+	c = load("[exporting:global]\n"
+		 "    enabled = yes\n"
+		 "[graphite:g]\n"
+		 "    destination = localhost\n"
+		 "[stream]\n"
+		 "    listen = 19999\n");
+	cr_assert_eq(c->nerrors, 1);
+	cr_assert_str_eq(c->errors[0], "test.conf:5: [stream]: stream config: missing (netdata's stream.conf, with the API keys)");
+	mxp_conf_free(c);
+}
