@@ -21,9 +21,11 @@
 # target: at least 10), and what each failed to deliver.
 #
 # Environment: BENCH_UPDATE_EVERY (10), BENCH_WARMUP (exports to wait for, 2),
-# BENCH_WINDOW (seconds, 60), BENCH_KEEP=1 keeps the temporary folder.
+# BENCH_WINDOW (seconds, 60), BENCH_KEEP=1 keeps the temporary folder; for exploring:
+# BENCH_SIDES ("netdata mxp"; "mxp" alone gives no ratio), BENCH_FORMATTERS (mxpd's
+# --formatters; default: its own, one per core).
 set -u
-build=${1:?usage: bench_netdata.sh BUILD_DIR [DIMS ...]}
+build=$(realpath "${1:?usage: bench_netdata.sh BUILD_DIR [DIMS ...]}")
 shift
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000)
@@ -68,7 +70,11 @@ wait_quiet() {
 		b=$(sink_lines "$dir")
 		[ "$a" = "$b" ] && [ "$b" -gt 0 ] && return 0
 	done
-	say "the receiver never went quiet"
+	if [ "$(sink_lines "$dir")" -eq 0 ]; then
+		say "the receiver got nothing: see $dir (BENCH_KEEP=1 keeps it)"
+	else
+		say "the receiver never went quiet for a second: exports back to back?"
+	fi
 	return 1
 }
 
@@ -141,7 +147,8 @@ start_mxpd() {
     command = $plugin --charts $((dims / 1000)) --dims 1000
     update every = 1
 EOF
-	"$mxpd" -c "$dir/exporting.conf" --stats >"$dir/stats.out" 2>"$dir/mxpd.log" &
+	"$mxpd" -c "$dir/exporting.conf" --stats ${BENCH_FORMATTERS:+--formatters "$BENCH_FORMATTERS"} \
+		>"$dir/stats.out" 2>"$dir/mxpd.log" &
 	DAEMON_PID=$!
 	pids+=("$DAEMON_PID")
 }
@@ -191,15 +198,20 @@ measure() {
 	local secs
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
 	echo "$side $dims $secs $((l1 - l0)) $((e1 - e0)) $((i1 - i0)) $((a1 - a0))" >>"$tmp/results"
-	say "$side, $dims dims: $((l1 - l0)) lines in $secs s"
+	say "$side, $dims dims: $((l1 - l0)) lines in $secs s; CPU per metric by thread:"
+	# per thread name (threads of one name summed), the busiest first
+	awk -v n=$((l1 - l0)) 'NR == FNR {c0[$1] += $2; next} {c1[$1] += $2}
+		END {for (k in c1) if (c1[k] - c0[k] > 0) printf "    %-20s %10.1f ns\n", k, (c1[k] - c0[k]) / (n ? n : 1)}' \
+		"$dir/cpu0" "$dir/cpu1" | sort -k2 -n -r | head -8 >&2
 	[ "$side" = mxp ] && grep -E "totals|lost" "$dir/stats.out" | tail -2 >&2
 	return 0
 }
 
 echo "bench_netdata: $netdata_version vs mxpd $("$mxpd" --version | cut -d' ' -f2); graphite, data source average, update every $UE s; window ~$WINDOW s; $(nproc) cores"
 for dims in "${sizes[@]}"; do
-	measure netdata "$dims" || exit 1
-	measure mxp "$dims" || exit 1
+	for side in ${BENCH_SIDES:-netdata mxp}; do
+		measure "$side" "$dims" || exit 1
+	done
 done
 
 awk -v ue="$UE" '

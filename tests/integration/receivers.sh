@@ -879,7 +879,8 @@ _netdata_ready() {
 # plugins of PLUGINS_DIR when given (the benchmark's; a netdata that streams must keep
 # Debian's folder, see netdata_start). Sections may be appended.
 netdata_conf() {
-	local dir=$1 host=$2 web=$3 plugins=${4:-}
+	local dir=$1 host=$2 web=$3 plugins=${4:-} new=no
+	[ -n "$plugins" ] && new=yes
 	cat <<CONF
 [global]
     hostname = $host
@@ -920,7 +921,7 @@ ${plugins:+    plugins = $plugins}
     nfacct = no
     fping = no
     ioping = no
-    enable running new plugins = ${plugins:+yes}${plugins:-no}
+    enable running new plugins = $new
 [health]
     enabled = no
 [ml]
