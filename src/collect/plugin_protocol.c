@@ -497,6 +497,38 @@ static void cmd_chart(struct mxp_pp *pp, char **w, size_t n)
 	p->active = true;
 }
 
+/* Sets name=value in a label list (the last value of a name wins); -1 when out of
+ * memory. */
+static int label_set(struct mxp_label **labels, size_t *n, size_t *cap, const char *name, const char *value)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*labels)[i].name, name) == 0) {
+			char *v = strdup(value);
+			if (v == NULL)
+				return -1;
+			free((char *)(*labels)[i].value);
+			(*labels)[i].value = v;
+			return 0;
+		}
+	}
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct mxp_label *l = realloc(*labels, c * sizeof(*l));
+		if (l == NULL)
+			return -1;
+		*labels = l;
+		*cap = c;
+	}
+	char *nm = strdup(name), *v = strdup(value);
+	if (nm == NULL || v == NULL) {
+		free(nm);
+		free(v);
+		return -1;
+	}
+	(*labels)[(*n)++] = (struct mxp_label){nm, v};
+	return 0;
+}
+
 /* CLABEL name value source */
 static void cmd_clabel(struct mxp_pp *pp, char **w, size_t n)
 {
@@ -510,34 +542,8 @@ static void cmd_clabel(struct mxp_pp *pp, char **w, size_t n)
 		pp->stats.ignored++; /* the chart exists: its labels are fixed */
 		return;
 	}
-	for (size_t i = 0; i < p->nlabels; i++) {
-		if (strcmp(p->labels[i].name, name) == 0) {
-			char *v = strdup(value);
-			if (v == NULL)
-				return;
-			free((char *)p->labels[i].value);
-			p->labels[i].value = v;
-			return;
-		}
-	}
-	if (p->nlabels == p->labels_cap) {
-		size_t cap = p->labels_cap ? p->labels_cap * 2 : 8;
-		struct mxp_label *l = realloc(p->labels, cap * sizeof(*l));
-		if (l == NULL) {
-			problem(pp, MXP_PP_NO_MEMORY, w, n, "cannot keep the label");
-			return;
-		}
-		p->labels = l;
-		p->labels_cap = cap;
-	}
-	char *nm = strdup(name), *v = strdup(value);
-	if (nm == NULL || v == NULL) {
-		free(nm);
-		free(v);
+	if (label_set(&p->labels, &p->nlabels, &p->labels_cap, name, value) != 0)
 		problem(pp, MXP_PP_NO_MEMORY, w, n, "cannot keep the label");
-		return;
-	}
-	p->labels[p->nlabels++] = (struct mxp_label){nm, v};
 }
 
 static struct pp_dim *dim_find(struct pp_chart *c, const char *id)
@@ -760,34 +766,8 @@ static void cmd_label(struct mxp_pp *pp, char **w, size_t n)
 		problem(pp, MXP_PP_BAD_ARGUMENT, w, n, "LABEL needs a name, a source and a value");
 		return;
 	}
-	for (size_t i = 0; i < pp->nhost_labels; i++) {
-		if (strcmp(pp->host_labels[i].name, name) == 0) {
-			char *v = strdup(value);
-			if (v == NULL)
-				return;
-			free((char *)pp->host_labels[i].value);
-			pp->host_labels[i].value = v;
-			return;
-		}
-	}
-	if (pp->nhost_labels == pp->host_labels_cap) {
-		size_t cap = pp->host_labels_cap ? pp->host_labels_cap * 2 : 16;
-		struct mxp_label *l = realloc(pp->host_labels, cap * sizeof(*l));
-		if (l == NULL) {
-			problem(pp, MXP_PP_NO_MEMORY, w, n, "cannot keep the label");
-			return;
-		}
-		pp->host_labels = l;
-		pp->host_labels_cap = cap;
-	}
-	char *nm = strdup(name), *v = strdup(value);
-	if (nm == NULL || v == NULL) {
-		free(nm);
-		free(v);
+	if (label_set(&pp->host_labels, &pp->nhost_labels, &pp->host_labels_cap, name, value) != 0)
 		problem(pp, MXP_PP_NO_MEMORY, w, n, "cannot keep the label");
-		return;
-	}
-	pp->host_labels[pp->nhost_labels++] = (struct mxp_label){nm, v};
 }
 
 static void host_labels_clear(struct mxp_pp *pp)
