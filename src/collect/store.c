@@ -79,7 +79,6 @@ static void dim_free(struct mxp_dim *d)
 		free(d->export_cache[k]);
 	free(d->id);
 	free(d->name);
-	free(d->slots);
 	free(d);
 }
 
@@ -341,7 +340,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	}
 	struct mxp_store *s = c->host->store;
 	bool failed = false;
-	struct mxp_dim *d = calloc(1, sizeof(*d));
+	struct mxp_dim *d = calloc(1, sizeof(struct mxp_dim) + sizeof(double) * s->history);
 	if (d == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -352,9 +351,6 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	d->multiplier = multiplier ? multiplier : 1;
 	d->divisor = divisor ? divisor : 1;
 	d->algorithm = algorithm;
-	d->slots = malloc(sizeof(double) * s->history);
-	if (d->slots == NULL)
-		failed = true;
 	if (failed) {
 		dim_free(d);
 		errno = ENOMEM;
@@ -385,6 +381,10 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	else
 		ck_pr_store_ptr(&c->dims_tail->next, d);
 	c->dims_tail = d;
+	struct mxp_dim **behind = &c->recent[c->ndims % MXP_DIM_AHEAD];
+	if (*behind != NULL) /* the dim added MXP_DIM_AHEAD adds ago */
+		ck_pr_store_ptr(&(*behind)->ahead, d);
+	*behind = d;
 	c->ndims++;
 	pthread_rwlock_unlock(&s->structure_lock);
 	return d;

@@ -26,6 +26,7 @@
 #include <ck_sequence.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 
 #include "mxp/store.h"
 #include "mxp/query.h"
@@ -33,22 +34,40 @@
 #define MXP_STORE_DEFAULT_HISTORY 32u
 
 #define MXP_DIM_CACHE_SLOTS 4
+#define MXP_DIM_AHEAD 8         /* how far a dim's `ahead` points */
 
 struct mxp_dim {
+	/* The first 64 bytes: what the collector reads for every dim of a window, so a dim
+	 * costs it these (two cache lines at most: malloc aligns to 16 bytes; an aligned
+	 * allocation measured slower, the plugin reader's writes most) and its window's
+	 * slots. */
 	struct mxp_dim *next;          /* published with a release store */
-	struct mxp_chart *chart;
-	char *id;
-	char *name;
-	long multiplier;
-	long divisor;
-	enum mxp_algorithm algorithm;
+	/* [seq] published by mxp_chart_done(), read by readers under chart->seq */
+	int64_t last_collected_value;  /* the raw integer of the last collection */
+	int64_t last_collected_usec;   /* its time, microseconds since the epoch */
+	uint64_t collections;          /* how many times it was collected */
+	int64_t first_t;               /* time of the oldest slot ever stored; 0 = none */
+	int64_t last_t;                /* time of the newest slot; 0 = none */
 	uint32_t serial;               /* store-wide index, for per-instance caches */
-	ck_epoch_entry_t epoch_entry;
+	/* The dim added MXP_DIM_AHEAD dims after this one in its chart, or NULL: published
+	 * as `next` is (release store of a whole dim). A reader at this dim can ask for that
+	 * one's lines without walking the list to it (chart_read.c's prefetch). */
+	struct mxp_dim *ahead;
+
+	/* The next 40: what a formatter reads for every record of the dim. */
+	struct mxp_chart *chart;
 	/* Exporters' per-series caches (the record templates of format.h), one slot per
 	 * pipeline that holds one (mxp_store_cache_slot_get). Slot k of a dim is written
 	 * and read only by the one formatter thread of slot k's pipeline that the dim's
 	 * serial maps to, inside the collector's epoch section; dim_free() frees them. */
 	void *export_cache[MXP_DIM_CACHE_SLOTS];
+
+	char *id;
+	char *name;
+	long multiplier;
+	long divisor;
+	enum mxp_algorithm algorithm;
+	ck_epoch_entry_t epoch_entry;
 
 	/* writer-private: what mxp_dim_set() recorded for the update in progress */
 	long long pending;
@@ -57,14 +76,12 @@ struct mxp_dim {
 	long long prev_collected;
 	int64_t prev_usec;
 
-	/* [seq] published by mxp_chart_done(), read by readers under chart->seq */
-	int64_t last_collected_value;  /* the raw integer of the last collection */
-	int64_t last_collected_usec;   /* its time, microseconds since the epoch */
-	uint64_t collections;          /* how many times it was collected */
-	int64_t first_t;               /* time of the oldest slot ever stored; 0 = none */
-	int64_t last_t;                /* time of the newest slot; 0 = none */
-	double *slots;                 /* history slots; NAN is a gap; slot of t = (t / U) % history */
+	/* [seq] history slots, in the same allocation (a reader's prefetch of a dim finds
+	 * them at a fixed offset, with no pointer to load first); NAN is a gap; slot of t
+	 * = (t / U) % history */
+	double slots[];
 };
+_Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the collector's fields in 64 bytes");
 
 struct mxp_chart {
 	struct mxp_chart *next;        /* published with a release store */
@@ -88,6 +105,9 @@ struct mxp_chart {
 	struct mxp_dim *dims;          /* head, published with a release store */
 	struct mxp_dim *dims_tail;     /* writers only, under structure_lock */
 	unsigned ndims;                /* writers only */
+	struct mxp_dim *recent[MXP_DIM_AHEAD]; /* writers only: the last dims added, by
+						* ndims % MXP_DIM_AHEAD (whose `ahead` the
+						* next adds set) */
 	int heterogeneous;             /* ck_pr: set (never cleared: dims are not removed)
 					* by the add of a dim whose algorithm, |multiplier|
 					* or |divisor| differ from the first dim's; remote

@@ -56,7 +56,6 @@
 #include <ck_pr.h>
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -72,7 +71,6 @@
 #include "format/format.h"
 #include "ring/channel.h"
 
-#define SINK_YIELD_ROUNDS 64		/* idle polls answered by sched_yield() before sleeping */
 
 /* 32 bytes: records cross from the collector's core to a formatter's, a cache line
  * per two records. The chart and host are the dim's (dim->chart, chart->host), valid
@@ -424,6 +422,29 @@ static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned
 	f->o[k] = NULL;
 }
 
+/* A formatter needs two things per record that are rarely in its cache: the dim's
+ * chart and record template slots (side by side, store_internal.h) and the template
+ * itself, which the slot names. Asked for FORMAT_AHEAD and FORMAT_AHEAD / 2 records before use, so they
+ * arrive while the records before are formatted. The slot read is this formatter's own
+ * (template_of); a dim stays valid while the collector's epoch section is open.
+ * Always inlined, as chart_read.c's prefetch_dim (GCC drops the call otherwise). */
+#define FORMAT_AHEAD 8u
+__attribute__((always_inline)) static inline void prefetch_ahead(const struct mxp_pipeline *p, const struct shard *sh, unsigned i, unsigned k,
+				  bool templates)
+{
+	if (i + FORMAT_AHEAD < sh->n && sh->rec[i + FORMAT_AHEAD].dim != NULL) {
+		const struct mxp_dim *d = sh->rec[i + FORMAT_AHEAD].dim;
+		__builtin_prefetch(&d->chart);
+		if (templates)
+			__builtin_prefetch(&d->export_cache[p->cache_slot[k]]);
+	}
+	if (templates && i + FORMAT_AHEAD / 2 < sh->n && sh->rec[i + FORMAT_AHEAD / 2].dim != NULL) {
+		const void *t = sh->rec[i + FORMAT_AHEAD / 2].dim->export_cache[p->cache_slot[k]];
+		if (t != NULL)
+			__builtin_prefetch(t);
+	}
+}
+
 /* Formats the records of a shard for each instance that exports them. Returns 0, or
  * -ECANCELED when stopping. */
 static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struct shard *sh)
@@ -446,6 +467,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 
 		for (unsigned i = 0; i < sh->n; i++) {
 			const struct record *r = &sh->rec[i];
+			prefetch_ahead(p, sh, i, k, templates);
 			if (!(r->mask & (1u << k)))
 				continue;
 			if (o == NULL && (o = outbuf_of(p, f, k)) == NULL)
@@ -561,22 +583,19 @@ static bool sink_ready(void *arg)
 	return ck_pr_load_int((int *)&p->stop) != 0;
 }
 
-/* The sink found nothing: yield a few rounds, then sleep on the bell that every
- * formatter's publish rings (doorbell.h). */
-static void idle_wait(struct mxp_pipeline *p, unsigned *idle)
+/* The sink found nothing: it sleeps at once on the bell that every formatter's
+ * publish rings (doorbell.h). It has little to do per buffer, and yielding before
+ * sleeping (64 rounds once) only cost CPU on a machine whose cores the pipeline's other
+ * threads share. */
+static void idle_wait(struct mxp_pipeline *p)
 {
-	if (*idle < SINK_YIELD_ROUNDS) {
-		(*idle)++;
-		sched_yield();
-		return;
-	}
 	mxp_doorbell_sleep(&p->sink_bell, sink_ready, p, MXP_CHANNEL_SLEEP_MAX_NS);
 }
 
 static void *sink_main(void *arg)
 {
 	struct mxp_pipeline *p = arg;
-	unsigned ends[MXP_PIPELINE_MAX_INSTANCES] = {0}, ended = 0, idle = 0;
+	unsigned ends[MXP_PIPELINE_MAX_INSTANCES] = {0}, ended = 0;
 	long delivered[MXP_PIPELINE_MAX_INSTANCES] = {0};
 	int err = 0;
 
@@ -632,13 +651,11 @@ static void *sink_main(void *arg)
 			ended = 0;
 			err = 0;
 		}
-		if (got) {
-			idle = 0;
+		if (got)
 			continue;
-		}
 		if (stopping)
 			return NULL;
-		idle_wait(p, &idle);
+		idle_wait(p);
 	}
 }
 

@@ -55,6 +55,25 @@ static size_t put_value(char *w, bool as_collected, long long collected, long do
 	return as_collected ? mxp_num_lld(w, collected) : mxp_num_ld7(w, stored);
 }
 
+/* Writes t as %llu at w; returns its length. The records of a window mostly share one
+ * timestamp, so the digits of the last one are kept per thread (a formatter is one
+ * thread) and copied: 24 bytes at once, within the slack the caller reserved for the
+ * timestamp (at most 20 digits of it are kept). */
+static size_t put_time(char *w, time_t t)
+{
+	static _Thread_local bool kept;
+	static _Thread_local time_t last_t;
+	static _Thread_local char last[24]; /* mxp_num_llu writes 21 at most */
+	static _Thread_local size_t last_len;
+	if (!kept || t != last_t) {
+		last_len = mxp_num_llu(last, (unsigned long long)t);
+		last_t = t;
+		kept = true;
+	}
+	memcpy(w, last, sizeof(last));
+	return last_len;
+}
+
 int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
 		     long long collected, long double stored, time_t t)
 {
@@ -67,10 +86,10 @@ int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, b
 	const char *start = w, *a = tpl->bytes, *mid = a + tpl->a, *c = mid + tpl->b;
 	memcpy(w, a, tpl->a);
 	w += tpl->a;
-	w += tpl->ts_first ? mxp_num_llu(w, (unsigned long long)t) : put_value(w, as_collected, collected, stored);
+	w += tpl->ts_first ? put_time(w, t) : put_value(w, as_collected, collected, stored);
 	memcpy(w, mid, tpl->b);
 	w += tpl->b;
-	w += tpl->ts_first ? put_value(w, as_collected, collected, stored) : mxp_num_llu(w, (unsigned long long)t);
+	w += tpl->ts_first ? put_value(w, as_collected, collected, stored) : put_time(w, t);
 	memcpy(w, c, tpl->c);
 	w += tpl->c;
 	mxp_buf_commit(b, (size_t)(w - start));

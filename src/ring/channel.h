@@ -50,8 +50,12 @@
 
 #define MXP_CHANNEL_SPIN_ROUNDS 4		/* ck_backoff_eb rounds (512..4096 pauses) before yielding */
 #define MXP_CHANNEL_YIELD_ROUNDS 16		/* then sched_yield() rounds before sleeping */
-#define MXP_CHANNEL_SLEEP_MAX_NS 50000000L	/* then asleep on the doorbell, waking at least every
-						 * 50 ms (a stop set without a ring is seen then) */
+#define MXP_CHANNEL_SLEEP_MAX_NS 1000000000L	/* then asleep on the doorbell, waking at least every
+						 * second (a stop set without a ring is seen then;
+						 * every stop of mxp's rings). Not shorter: an idle
+						 * thread's timed wake-ups were half of an export's
+						 * CPU at 100k series (20 per second per thread at
+						 * 50 ms, docs/ARCHITECTURE.md) */
 
 struct mxp_channel {
 	struct mxp_spsc_ring full;	/* producer -> consumer: filled objects */

@@ -765,6 +765,10 @@ unsigned long long mxp_sender_stop(struct mxp_sender *s, long deadline_ms)
 	ck_pr_fence_store();
 	ck_pr_store_int(&s->stop, 1);
 	mxp_io_wake(s->io);
+	/* a pipeline's sink waiting for a hand-over object sees stop now, not at the end
+	 * of its sleep (channel.h's bound) */
+	for (unsigned i = 0; i < s->n; i++)
+		mxp_doorbell_ring(s->inst[i]->ch.empty_bell);
 	pthread_join(s->thread, NULL);
 	s->stopped = true;
 	return s->lost_at_stop;

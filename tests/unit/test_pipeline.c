@@ -3,9 +3,12 @@
  * a multiset (formatters interleave series, so only the order may differ), and the
  * record counts match. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/simple_pattern.h"
 #include "engine/baseline.h"
@@ -326,6 +329,76 @@ Test(pipeline, nothing_to_export)
 	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), 0);
 	cr_assert_eq(k.calls, 0);
 	mxp_pipeline_free(p);
+}
+
+/* Voluntary context switches of each of this process's threads named mxp-*, by thread
+ * id (at most 16): how often each went to sleep. */
+struct switches {
+	unsigned n;
+	long tid[16];
+	long count[16];
+};
+
+static void read_switches(struct switches *sw)
+{
+	sw->n = 0;
+	DIR *d = opendir("/proc/self/task");
+	cr_assert_not_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && sw->n < 16) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], comm[32] = "", line[128];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = '\0';
+		fclose(f);
+		if (strncmp(comm, "mxp-", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		cr_assert_not_null(f);
+		long count = -1;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %ld", &count) == 1)
+				break;
+		fclose(f);
+		cr_assert_geq(count, 0);
+		sw->tid[sw->n] = atol(e->d_name);
+		sw->count[sw->n++] = count;
+	}
+	closedir(d);
+}
+
+/* Between exports a pipeline's threads sleep until handed work: they do not wake to
+ * poll. With a 50 ms sleep bound each woke ~20 times a second, which was half of an
+ * export's CPU at 100k series (docs/ARCHITECTURE.md); the bound is now a second, so two
+ * idle seconds may see a few wake-ups per thread, not forty. */
+Test(pipeline, idle_threads_sleep)
+{
+	build_small();
+	struct mxp_export_settings st = settings("graphite", MXP_SOURCE_AVERAGE);
+	struct sink k = {0};
+	struct mxp_pipeline *p = mxp_pipeline_new(store, &st, 2, deliver, &k);
+	cr_assert_not_null(p);
+	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), 4);
+	usleep(200 * 1000); /* every thread back asleep after the window */
+	struct switches before, after;
+	read_switches(&before);
+	cr_assert_eq(before.n, 4, "collector, 2 formatters, sink: %u threads named mxp-*", before.n);
+	usleep(2000 * 1000);
+	read_switches(&after);
+	cr_assert_eq(after.n, before.n);
+	for (unsigned i = 0; i < before.n; i++) {
+		cr_assert_eq(after.tid[i], before.tid[i]);
+		cr_assert_leq(after.count[i] - before.count[i], 6, "thread %ld woke %ld times in 2 idle seconds",
+			      after.tid[i], after.count[i] - before.count[i]);
+	}
+	mxp_pipeline_free(p);
+	mxp_buf_free(&k.bytes);
 }
 
 Test(pipeline, deliver_error_fails_the_window)
