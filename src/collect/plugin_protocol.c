@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "collect/plugin_internal.h"
+#include "collect/store_internal.h"
 
 #define USEC_PER_SEC 1000000LL
+#define PP_END_AHEAD 8          /* END prefetches the dim this many after the one it sets */
 
 /* ---- problems ---- */
 
@@ -220,6 +222,8 @@ static void cmd_end(struct mxp_pp *pp, char **w, size_t n, const struct timeval 
 	}
 	for (uint32_t i = 0; i < c->ndims; i++) {
 		struct pp_dim *d = &c->dims[i];
+		if (i + PP_END_AHEAD < c->ndims)
+			mxp_dim_prefetch_write(c->dims[i + PP_END_AHEAD].dim);
 		if (!d->set)
 			continue;
 		mxp_dim_set(d->dim, d->value);
