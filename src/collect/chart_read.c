@@ -45,14 +45,15 @@ static void ring_window_init(struct ring_window *w, const struct mxp_chart *c, t
 	w->span = span > w->history ? w->history : (unsigned)span;
 }
 
-/* Asks for the lines of d that reading it will need (its first line, and the slots of
+/* Asks for the lines of d that reading it will need (its first 64 bytes, and the slots of
  * the window when w is given), so that they are on their way while the dims before it
  * are computed: the dims of a chart are a list of separate allocations, and without
  * this the collector waits for memory twice per dim (measured: 2/3 of mxp_chart_read's
  * samples were those two loads at 1M dims). A prefetch never faults. Always inlined:
  * GCC 12 deems a function whose only effect is a prefetch pure and drops the call
  * before it inlines it (the first build of this had no prefetch instruction). */
-__attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_dim *d, const struct ring_window *w)
+__attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_dim *d,
+								const struct ring_window *w)
 {
 	__builtin_prefetch(d);
 	if (w == NULL || w->span == 0)
@@ -64,7 +65,8 @@ __attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_
 		__builtin_prefetch(l);
 	__builtin_prefetch(last);
 	if (upto > w->history) /* the window wraps to the ring's start */
-		for (const char *l = (const char *)d->slots; l <= (const char *)&d->slots[upto - w->history - 1]; l += 64)
+		for (const char *l = (const char *)d->slots; l <= (const char *)&d->slots[upto - w->history - 1];
+		     l += 64)
 			__builtin_prefetch(l);
 }
 

@@ -71,7 +71,6 @@
 #include "format/format.h"
 #include "ring/channel.h"
 
-
 /* 32 bytes: records cross from the collector's core to a formatter's, a cache line
  * per two records. The chart and host are the dim's (dim->chart, chart->host), valid
  * while the collector's epoch section is open. */
@@ -424,13 +423,15 @@ static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned
 
 /* A formatter needs two things per record that are rarely in its cache: the dim's
  * chart and record template slots (side by side, store_internal.h) and the template
- * itself, which the slot names. Asked for FORMAT_AHEAD and FORMAT_AHEAD / 2 records before use, so they
- * arrive while the records before are formatted. The slot read is this formatter's own
- * (template_of); a dim stays valid while the collector's epoch section is open.
- * Always inlined, as chart_read.c's prefetch_dim (GCC drops the call otherwise). */
+ * itself, which the slot names. Asked for FORMAT_AHEAD and FORMAT_AHEAD / 2 records
+ * before use, so they arrive while the records before are formatted. The slot read is
+ * this formatter's own (template_of); a dim stays valid while the collector's epoch
+ * section is open. Always inlined, as chart_read.c's prefetch_dim (GCC drops the call
+ * otherwise). */
 #define FORMAT_AHEAD 8u
-__attribute__((always_inline)) static inline void prefetch_ahead(const struct mxp_pipeline *p, const struct shard *sh, unsigned i, unsigned k,
-				  bool templates)
+__attribute__((always_inline)) static inline void prefetch_ahead(const struct mxp_pipeline *p,
+								 const struct shard *sh, unsigned i,
+								 unsigned k, bool templates)
 {
 	if (i + FORMAT_AHEAD < sh->n && sh->rec[i + FORMAT_AHEAD].dim != NULL) {
 		const struct mxp_dim *d = sh->rec[i + FORMAT_AHEAD].dim;

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "collect/chart_read.h"
 #include "collect/store_internal.h"
@@ -120,6 +121,36 @@ Test(store, objects_in_creation_order_and_found)
 	cr_assert_str_eq(d1->name, "ex");
 	cr_assert_str_eq(d2->name, "y");
 	cr_assert_eq(mxp_dim_find(a, "y"), d2);
+}
+
+/* chart_read prefetches through `ahead`: the dim added MXP_DIM_AHEAD after, in the same
+ * chart, whatever the adds to other charts in between. */
+Test(store, each_dim_points_ahead_to_the_one_added_eight_after_it_in_its_chart)
+{
+	struct mxp_chart *a = chart("t", "a", 1), *b = chart("t", "b", 1);
+	struct mxp_dim *da[20], *db[3];
+	char id[16];
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		da[i] = mxp_dim_add(a, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(da[i]);
+		if (i < 3) {
+			db[i] = mxp_dim_add(b, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+			cr_assert_not_null(db[i]);
+		}
+	}
+	for (int i = 0; i < 20; i++) {
+		if (i + MXP_DIM_AHEAD < 20)
+			cr_assert_eq(da[i]->ahead, da[i + MXP_DIM_AHEAD], "dim %d", i);
+		else
+			cr_assert_null(da[i]->ahead, "dim %d: nothing was added 8 after it", i);
+	}
+	for (int i = 0; i < 3; i++)
+		cr_assert_null(db[i]->ahead, "chart b has 3 dims");
+	/* a duplicate id is refused before it is linked: no `ahead` points to it */
+	cr_assert_null(mxp_dim_add(a, "d3", NULL, 1, 1, MXP_ALG_ABSOLUTE));
+	cr_assert_null(da[19]->ahead);
+	cr_assert_null(da[12]->ahead);
 }
 
 Test(store, remove_unlinks_and_keeps_the_rest)
