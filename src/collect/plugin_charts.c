@@ -373,8 +373,9 @@ struct pp_dim *mxp_pp_dim_find(struct pp_chart *c, const char *id)
 {
 	if (c->cursor < c->ndims && strcmp(c->dims[c->cursor].id, id) == 0) {
 		/* the next SET most likely names the next dim: its id (an allocation of its
-		 * own) is on its way while this line is handled; without it the compare
-		 * above waited for memory, and was a third of the reader's time at 1M dims */
+		 * own) is on its way while this line is handled. A cpu-clock profile at 100k
+		 * dims had strcmp at about half of the reader's samples; with this and END's
+		 * prefetch the reader took 3-11% less CPU at 1M (two runs each) */
 		if (c->cursor + 1 < c->ndims)
 			__builtin_prefetch(c->dims[c->cursor + 1].id);
 		return &c->dims[c->cursor++];
