@@ -57,7 +57,8 @@ struct mxp_store_options {
 	/* Stored values kept per dimension (slots of the chart's update every), 8 bytes
 	 * each. An export reads back (its update every + 3) slots of a 1 s chart, so the
 	 * default (32) serves an exporter update every of up to 29 s on 1 s charts;
-	 * raise it for longer intervals. 0 = default. */
+	 * raise it for longer intervals. 0 = default; above 2^24, mxp_store_new() fails
+	 * with EINVAL. */
 	unsigned history;
 };
 

@@ -73,13 +73,13 @@ static void labels_free(struct mxp_label *l, size_t n)
 	free(l);
 }
 
-static void dim_free(struct mxp_dim *d)
+static void dim_free(struct mxp_store *s, struct mxp_dim *d)
 {
 	for (unsigned k = 0; k < MXP_DIM_CACHE_SLOTS; k++)
 		free(d->export_cache[k]);
 	free(d->id);
 	free(d->name);
-	free(d);
+	mxp_dim_slab_give_back(&s->dim_slab, d);
 }
 
 static void chart_free(struct mxp_chart *c)
@@ -87,7 +87,7 @@ static void chart_free(struct mxp_chart *c)
 	struct mxp_dim *d = c->dims;
 	while (d != NULL) {
 		struct mxp_dim *next = d->next;
-		dim_free(d);
+		dim_free(c->store, d);
 		d = next;
 	}
 	free(c->id);
@@ -124,7 +124,14 @@ struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
 	if (s == NULL)
 		return NULL;
 	s->history = (opt != NULL && opt->history > 0) ? opt->history : MXP_STORE_DEFAULT_HISTORY;
+	if (s->history > MXP_STORE_MAX_HISTORY ||
+	    mxp_dim_slab_init(&s->dim_slab, sizeof(struct mxp_dim) + sizeof(double) * s->history) != 0) {
+		free(s);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (pthread_rwlock_init(&s->structure_lock, NULL) != 0) {
+		mxp_dim_slab_destroy(&s->dim_slab);
 		free(s);
 		return NULL;
 	}
@@ -148,6 +155,7 @@ void mxp_store_free(struct mxp_store *s)
 		h = next;
 	}
 	ck_epoch_unregister(&s->reclaim_record);
+	mxp_dim_slab_destroy(&s->dim_slab);
 	while (s->readers_owned != NULL) {
 		struct mxp_store_reader *next = s->readers_owned->next_owned;
 		free(s->readers_owned);
@@ -340,7 +348,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	}
 	struct mxp_store *s = c->host->store;
 	bool failed = false;
-	struct mxp_dim *d = calloc(1, sizeof(struct mxp_dim) + sizeof(double) * s->history);
+	struct mxp_dim *d = mxp_dim_slab_take(&s->dim_slab);
 	if (d == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -352,7 +360,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	d->divisor = divisor ? divisor : 1;
 	d->algorithm = algorithm;
 	if (failed) {
-		dim_free(d);
+		dim_free(s, d);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -363,7 +371,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	for (struct mxp_dim *o = c->dims; o != NULL; o = o->next) {
 		if (strcmp(o->id, id) == 0) {
 			pthread_rwlock_unlock(&s->structure_lock);
-			dim_free(d);
+			dim_free(s, d);
 			errno = EEXIST;
 			return NULL;
 		}

@@ -28,10 +28,12 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "collect/dim_slab.h"
 #include "mxp/store.h"
 #include "mxp/query.h"
 
 #define MXP_STORE_DEFAULT_HISTORY 32u
+#define MXP_STORE_MAX_HISTORY (1u << 24) /* slots per dim: 128 MiB each, past any sane config */
 
 #define MXP_DIM_CACHE_SLOTS 4
 #define MXP_DIM_AHEAD 8         /* how far a dim's `ahead` points */
@@ -158,6 +160,7 @@ struct mxp_store {
 	pthread_mutex_t readers_lock;      /* guards readers_owned and cache_slots (rare) */
 	unsigned cache_slots;              /* bitmap of the export_cache slots in use */
 	struct mxp_store_reader *readers_owned;
+	struct mxp_dim_slab dim_slab;     /* every dim's memory (dim_slab.h) */
 };
 
 /* ---- exporters' per-series caches ---- */

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "collect/chart_read.h"
@@ -151,6 +152,37 @@ Test(store, each_dim_points_ahead_to_the_one_added_eight_after_it_in_its_chart)
 	cr_assert_null(mxp_dim_add(a, "d3", NULL, 1, 1, MXP_ALG_ABSOLUTE));
 	cr_assert_null(da[19]->ahead);
 	cr_assert_null(da[12]->ahead);
+}
+
+Test(store, dims_added_one_after_another_lie_side_by_side)
+{
+	/* what the readers' speed rests on (dim_slab.h): a chart's dims in the order they
+	 * were added, each right after the one before, whatever else was allocated */
+	struct mxp_chart *a = chart("t", "a", 1);
+	struct mxp_dim *prev = NULL;
+	char id[32];
+	for (int i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), "dim-with-a-long-id-%d", i);
+		struct mxp_dim *d = mxp_dim_add(a, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(d);
+		cr_assert_eq((uintptr_t)d % 64, 0, "dim %d on a line boundary", i);
+		if (prev != NULL)
+			cr_assert_eq((char *)d, (char *)prev + store->dim_slab.stride, "dim %d right after dim %d", i, i - 1);
+		cr_assert_geq(store->dim_slab.stride, sizeof(struct mxp_dim) + 8 * sizeof(double));
+		prev = d;
+	}
+}
+
+Test(store, a_history_past_the_bound_is_refused)
+{
+	struct mxp_store_options o = {.history = (1u << 24) + 1};
+	errno = 0;
+	cr_assert_null(mxp_store_new(&o));
+	cr_assert_eq(errno, EINVAL);
+	o.history = 1u << 24;
+	struct mxp_store *s = mxp_store_new(&o);
+	cr_assert_not_null(s, "the bound itself is taken (its dims cost 128 MiB each)");
+	mxp_store_free(s);
 }
 
 Test(store, remove_unlinks_and_keeps_the_rest)
