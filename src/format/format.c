@@ -50,9 +50,9 @@ const struct mxp_format *mxp_format_find(const char *type)
 }
 
 /* Writes the value at w as %lld or %0.7Lf; returns its length. */
-static size_t put_value(char *w, bool as_collected, long long collected, long double stored)
+static size_t put_value(char *w, bool as_collected, long long collected, const long double *stored)
 {
-	return as_collected ? mxp_num_lld(w, collected) : mxp_num_ld7(w, stored);
+	return as_collected ? mxp_num_lld(w, collected) : mxp_num_ld7_at(w, stored);
 }
 
 /* Writes t as %llu at w; returns its length. The records of a window mostly share one
@@ -75,9 +75,9 @@ static size_t put_time(char *w, time_t t)
 }
 
 int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
-		     long long collected, long double stored, time_t t)
+		     long long collected, const long double *stored, time_t t)
 {
-	if (!as_collected && isnan(stored))
+	if (!as_collected && mxp_num_ld_isnan_at(stored))
 		return 0;
 	/* one capacity check per record: the three parts, a value, a timestamp */
 	char *w = mxp_buf_reserve(b, (size_t)tpl->a + tpl->b + tpl->c + MXP_NUM_MAX + 24);

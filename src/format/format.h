@@ -113,10 +113,12 @@ struct mxp_format {
 };
 
 /* Appends a record from template tpl: the value is `collected` (%lld) when
- * as_collected, else `stored` (%0.7Lf; NaN appends nothing and returns 0). Returns 1
- * when a record was appended, 0 when skipped, -ENOMEM. */
+ * as_collected, else *stored (%0.7Lf; NaN appends nothing and returns 0; not read when
+ * as_collected). By address, so that the value is read where it lies (number.h's
+ * mxp_num_ld7_at says why). Returns 1 when a record was appended, 0 when skipped,
+ * -ENOMEM. */
 int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
-		     long long collected, long double stored, time_t t);
+		     long long collected, const long double *stored, time_t t);
 
 extern const struct mxp_format mxp_format_graphite;
 extern const struct mxp_format mxp_format_opentsdb_telnet;

@@ -5,6 +5,7 @@
 #include <float.h>
 #include <limits.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,7 +102,7 @@ __extension__ typedef unsigned __int128 num_u128;
  * or 0 if v is not for this path (NaN, inf, |v| >= 2^64, unnormals, which glibc prints as
  * "nan"). Exact: q = round(|v| * 10^7) with ties to even, which is what glibc computes
  * from the exact binary value in the default rounding mode. */
-static size_t num_ld7_fast(char *dst, long double v)
+static size_t num_ld7_fast(char *dst, const long double *v)
 {
 	uint64_t m, ip, f;
 	uint16_t se;
@@ -109,8 +110,8 @@ static size_t num_ld7_fast(char *dst, long double v)
 	uint32_t q = 0;
 	size_t n = 0;
 
-	memcpy(&m, &v, sizeof m);
-	memcpy(&se, (const char *)&v + 8, sizeof se);
+	memcpy(&m, v, sizeof m);
+	memcpy(&se, (const char *)v + 8, sizeof se);
 	bexp = se & 0x7fffu;
 	/* v = m * 2^(bexp - 16383 - 63); 16446 is the exponent at which m is the integer
 	 * itself, so above it |v| >= 2^64 and the integer part no longer fits a uint64_t. */
@@ -153,7 +154,7 @@ static size_t num_ld7_fast(char *dst, long double v)
 }
 #endif
 
-size_t mxp_num_ld7(char *dst, long double v)
+size_t mxp_num_ld7_at(char *dst, const long double *v)
 {
 #if NUM_X87
 	size_t n = num_ld7_fast(dst, v);
@@ -161,7 +162,29 @@ size_t mxp_num_ld7(char *dst, long double v)
 	if (n != 0)
 		return n;
 #endif
-	return (size_t)snprintf(dst, MXP_NUM_MAX, "%0.7Lf", v);
+	return (size_t)snprintf(dst, MXP_NUM_MAX, "%0.7Lf", *v);
+}
+
+size_t mxp_num_ld7(char *dst, long double v)
+{
+	return mxp_num_ld7_at(dst, &v);
+}
+
+int mxp_num_ld_isnan_at(const long double *v)
+{
+#if NUM_X87
+	uint64_t m;
+	uint16_t se;
+
+	memcpy(&m, v, sizeof m);
+	memcpy(&se, (const char *)v + 8, sizeof se);
+	/* zero and (pseudo-)denormals, and normals with their integer bit: numbers. The
+	 * rest (inf, NaN, the encodings the x87 takes as invalid) asks the x87 itself. */
+	const unsigned bexp = se & 0x7fffu;
+	if (bexp == 0 || (bexp != 0x7fffu && (m >> 63)))
+		return 0;
+#endif
+	return isnan(*v);
 }
 
 size_t mxp_num_lld(char *dst, long long v)

@@ -12,6 +12,12 @@
  * length (without NUL). dst has MXP_NUM_MAX bytes. Assumes the default rounding mode
  * (round to nearest), as glibc's printf would otherwise round differently. */
 size_t mxp_num_ld7(char *dst, long double v);
+/* The same for the long double at v, read as bytes where it lies: the hot path takes no
+ * x87 load or store (a long double passed by value goes through the stack, and an
+ * 80-bit store read back as 64-bit words waits for the store to finish). */
+size_t mxp_num_ld7_at(char *dst, const long double *v);
+/* isnan(*v) without an x87 load when *v is an ordinary finite value or zero. */
+int mxp_num_ld_isnan_at(const long double *v);
 /* Writes v as "%lld" would, NUL-terminated; returns the length (without NUL). dst has >= 21 bytes. */
 size_t mxp_num_lld(char *dst, long long v);
 /* Writes v as "%llu" would, NUL-terminated; returns the length (without NUL). dst has >= 21 bytes. */

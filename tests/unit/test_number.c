@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,43 @@ Test(number, ld7_specials)
 			test_ld7(&run, sign * (long double)i);
 	}
 	test_run_finish(&run);
+#else
+	cr_skip_test("not the x87 long double format");
+#endif
+}
+
+/* mxp_num_ld_isnan_at reads the bits where it can: it must agree with isnan() on every
+ * class of encoding, the ones the x87 takes as invalid (and so as NaN) included. */
+Test(number, ld_isnan_at_agrees_with_isnan)
+{
+#if TEST_X87
+	uint64_t seed = 11;
+	unsigned long checked = 0, nans = 0;
+	for (int neg = 0; neg <= 1; neg++) {
+		for (int i = 0; i < 20000; i++) {
+			uint64_t r = test_rand(&seed), m = test_rand(&seed);
+			unsigned bexp;
+			switch (r % 4) {
+			case 0: bexp = 0; break;                                 /* (pseudo-)denormals, 0 */
+			case 1: bexp = 0x7fff; break;                            /* inf, NaN, pseudo-* */
+			default: bexp = 1 + (unsigned)((r >> 8) % 0x7ffe); break; /* normals, unnormals */
+			}
+			if ((r >> 40) & 1)
+				m |= UINT64_C(1) << 63;
+			else if ((r >> 41) & 1)
+				m &= ~(UINT64_C(1) << 63);
+			if (((r >> 42) & 7) == 0)
+				m &= UINT64_C(1) << 63; /* 0, inf, pseudo-inf, exact powers of two */
+			long double v = test_ld_make(neg, bexp, m);
+			int want = isnan(v) != 0;
+			cr_assert_eq(mxp_num_ld_isnan_at(&v) != 0, want, "sign %d exponent %#x mantissa %#llx", neg, bexp,
+				     (unsigned long long)m);
+			checked++;
+			nans += (unsigned long)want;
+		}
+	}
+	cr_assert_gt(nans, 1000, "the NaN-like encodings were drawn (%lu of %lu)", nans, checked);
+	cr_assert_gt(checked - nans, 1000);
 #else
 	cr_skip_test("not the x87 long double format");
 #endif
