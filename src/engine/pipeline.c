@@ -266,10 +266,15 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 					r.v.collected.ms = x->collected_ms;
 					r.t = (uint32_t)x->collected_t;
 				} else {
-					r.v.stored = x->value;
+					/* 16 bytes copied as bytes: an assignment goes through the
+					 * x87 (an 80-bit load and store per record) */
+					memcpy(&r.v.stored, &x->value, sizeof(r.v.stored));
 					r.t = (uint32_t)x->value_t;
 				}
-				int rc = emit(p, p->n == 1 ? 0 : x->dim->serial % p->n, &r);
+				/* serial % n, without a division for the usual power of two */
+				const uint32_t serial = x->dim->serial;
+				const unsigned to = (p->n & (p->n - 1)) == 0 ? serial & (p->n - 1) : serial % p->n;
+				int rc = emit(p, to, &r);
 				if (rc != 0)
 					return rc;
 			}
