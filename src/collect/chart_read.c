@@ -73,9 +73,21 @@ __attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_
 /* mxp_stored_value() over mxp's own ring, without its indirect calls and with two
  * divisions per chart instead of several per dimension. Same arithmetic, same order of
  * additions (long double, time order), so the same result to the bit: the oracle tests
- * compare it with the generic path, which the baseline keeps using. */
-static long double ring_value(const struct ring_window *w, const struct mxp_dim *d, enum mxp_source source,
-			      time_t *last_ts)
+ * compare it with the generic path, which the baseline keeps using.
+ *
+ * Split in two: ring_span() finds the points of the window that d holds, and
+ * ring_sum_one() / ring_sum_two() add them. The sum is a chain of dependent x87
+ * additions and a division, which the CPU barely overlaps from one dim to the next;
+ * two dims with the same span (nearly always: every dim of a chart updated together)
+ * are added in one loop, two independent chains side by side, each in its own time
+ * order, so each result is bit for bit what one chain gives. */
+struct ring_span {
+	time_t a, b;    /* first and last point's time */
+	unsigned idx;   /* the slot of a */
+};
+
+/* False when d has no point in the window (its value is then NAN). */
+static bool ring_span(const struct ring_window *w, const struct mxp_dim *d, struct ring_span *sp)
 {
 	int64_t last = (int64_t)ck_pr_load_64((const uint64_t *)&d->last_t);
 	int64_t first = (int64_t)ck_pr_load_64((const uint64_t *)&d->first_t);
@@ -87,13 +99,27 @@ static long double ring_value(const struct ring_window *w, const struct mxp_dim 
 	time_t a = w->after < oldest ? oldest : w->after;
 	time_t b = w->before > (time_t)last ? (time_t)last : w->before;
 	if (b < oldest || a > (time_t)last)
-		return NAN;
-	*last_ts = b;
+		return false;
+	sp->a = a;
+	sp->b = b;
+	sp->idx = a == w->after ? w->after_idx : (unsigned)((uint64_t)(a / w->U) % w->history);
+	return true;
+}
 
-	unsigned idx = a == w->after ? w->after_idx : (unsigned)((uint64_t)(a / w->U) % w->history);
+static long double ring_result(long double sum, unsigned long count, enum mxp_source source)
+{
+	if (count == 0)
+		return NAN;
+	return source == MXP_SOURCE_SUM ? sum : sum / (long double)count;
+}
+
+static long double ring_sum_one(const struct ring_window *w, const struct mxp_dim *d, const struct ring_span *sp,
+				enum mxp_source source)
+{
+	unsigned idx = sp->idx;
 	long double sum = 0;
 	unsigned long count = 0;
-	for (time_t t = a; t <= b; t += w->U) {
+	for (time_t t = sp->a; t <= sp->b; t += w->U) {
 		double v = ck_pr_load_double(&d->slots[idx]);
 		if (!isnan(v)) {
 			sum += (long double)v;
@@ -102,9 +128,32 @@ static long double ring_value(const struct ring_window *w, const struct mxp_dim 
 		if (++idx == w->history)
 			idx = 0;
 	}
-	if (count == 0)
-		return NAN;
-	return source == MXP_SOURCE_SUM ? sum : sum / (long double)count;
+	return ring_result(sum, count, source);
+}
+
+/* d0 and d1 over one span: what ring_sum_one gives for each. */
+static void ring_sum_two(const struct ring_window *w, const struct mxp_dim *d0, const struct mxp_dim *d1,
+			 const struct ring_span *sp, enum mxp_source source, long double *v0, long double *v1)
+{
+	unsigned idx = sp->idx;
+	long double sum0 = 0, sum1 = 0;
+	unsigned long count0 = 0, count1 = 0;
+	for (time_t t = sp->a; t <= sp->b; t += w->U) {
+		double x0 = ck_pr_load_double(&d0->slots[idx]);
+		double x1 = ck_pr_load_double(&d1->slots[idx]);
+		if (!isnan(x0)) {
+			sum0 += (long double)x0;
+			count0++;
+		}
+		if (!isnan(x1)) {
+			sum1 += (long double)x1;
+			count1++;
+		}
+		if (++idx == w->history)
+			idx = 0;
+	}
+	*v0 = ring_result(sum0, count0, source);
+	*v1 = ring_result(sum1, count1, source);
 }
 
 void mxp_chart_reading_free(struct mxp_chart_reading *r)
@@ -129,6 +178,9 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 		 * line being read anyway): MXP_DIM_AHEAD dims of work between a prefetch and
 		 * the use, with no wait on a list pointer */
 		const struct mxp_dim *first = mxp_chart_dims(c);
+		/* a dim whose span is found and whose sum waits for a second one to pair with */
+		struct mxp_dim_reading *held = NULL;
+		struct ring_span held_span = {0};
 		unsigned k = 0;
 		for (const struct mxp_dim *a = first; a != NULL && k < MXP_DIM_AHEAD; a = mxp_dim_next(a), k++)
 			prefetch_dim(a, ring ? &w : NULL);
@@ -152,12 +204,26 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 				x->collected_t = (time_t)(usec / 1000000);
 				x->collected_ms = (unsigned)(usec % 1000000 / 1000);
 			} else if (ring) {
-				x->value = ring_value(&w, d, source, &x->value_t);
+				struct ring_span sp;
+				if (!ring_span(&w, d, &sp))
+					continue;
+				x->value_t = sp.b;
+				if (held != NULL && held_span.a == sp.a && held_span.b == sp.b) {
+					ring_sum_two(&w, held->dim, d, &sp, source, &held->value, &x->value);
+					held = NULL;
+				} else {
+					if (held != NULL)
+						held->value = ring_sum_one(&w, held->dim, &held_span, source);
+					held = x;
+					held_span = sp;
+				}
 			} else {
 				x->value = mxp_stored_value(ops, db, d, c->update_every, source, after, before,
 							    &(time_t){0}, &x->value_t);
 			}
 		}
+		if (held != NULL)
+			held->value = ring_sum_one(&w, held->dim, &held_span, source);
 		if (full) {
 			/* grow outside the read section, then read again */
 			if (reading_grow(r, r->cap + 1) != 0)

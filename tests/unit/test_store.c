@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "collect/chart_read.h"
 #include "collect/store_internal.h"
@@ -356,6 +357,73 @@ Test(store, chart_read_as_collected_and_stored)
 	cr_assert_float_eq((double)r.dims[0].value, 12.5, 1e-12, "FORMATS.md §7 worked example");
 	cr_assert_eq(r.dims[0].value_t, 1007);
 	mxp_chart_reading_free(&r);
+	mxp_store_free(big);
+}
+
+/* chart_read.c adds two dims' points in one loop when their spans match, one at a time
+ * otherwise: each value must be, to the bit, what the generic path (mxp_stored_value
+ * over the same ring) gives. Dims that start late, stop early, skip updates (gaps),
+ * with fractional values, an odd count, over windows inside and across the data. */
+Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
+{
+	struct mxp_store *big = mxp_store_new(NULL);
+	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
+	struct mxp_chart_def def = {.type = "t", .id = "pairs", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	enum { NDIMS = 13 };
+	struct mxp_dim *d[NDIMS];
+	char id[16];
+	for (int i = 0; i < NDIMS; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		d[i] = mxp_dim_add(c, id, NULL, i % 3 == 0 ? -1 : 1, 7 + i, i == 5 ? MXP_ALG_INCREMENTAL : MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(d[i]);
+	}
+	uint64_t seed = 42;
+	for (time_t t = 970; t <= 1030; t++) {
+		for (int i = 0; i < NDIMS; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			const bool started = t >= 970 + (i % 4) * 6, stopped = i == 7 && t > 1010;
+			const bool skipped = i % 5 == 1 && (t % 7 == 0 || t % 11 == 0);
+			if (started && !stopped && !skipped)
+				mxp_dim_set(d[i], (long long)(seed >> 40) + (long long)t * 1000);
+		}
+		done_at(c, t, 250000);
+	}
+	struct mxp_query_ops generic = mxp_ring_query_ops; /* another address: the generic path */
+	static const time_t windows[][2] = {{1000, 1010}, {990, 1012}, {960, 975}, {1020, 1040}, {1001, 1029}, {975, 985}};
+	static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_SUM};
+	struct mxp_chart_reading fast = {0}, slow = {0};
+	unsigned compared = 0, nans = 0;
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+		for (size_t k = 0; k < 2; k++) {
+			const time_t after = windows[w][0], before = windows[w][1];
+			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &mxp_ring_query_ops, NULL, &fast), 0);
+			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &generic, NULL, &slow), 0);
+			cr_assert_eq(fast.ndims, NDIMS);
+			cr_assert_eq(slow.ndims, NDIMS);
+			for (int i = 0; i < NDIMS; i++) {
+				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
+				cr_assert_eq(a->exported, b->exported, "window %zu dim %d", w, i);
+				if (!a->exported)
+					continue;
+				if (isnan(a->value) || isnan(b->value)) {
+					cr_assert(isnan(a->value) && isnan(b->value), "window %zu source %zu dim %d: %Lg vs %Lg", w, k,
+						  i, a->value, b->value);
+					nans++;
+					continue;
+				}
+				/* the 80 bits that hold the value, not the padding */
+				cr_assert_eq(memcmp(&a->value, &b->value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg", w,
+					     k, i, a->value, b->value);
+				cr_assert_eq(a->value_t, b->value_t, "window %zu dim %d", w, i);
+				compared++;
+			}
+		}
+	}
+	cr_assert_gt(compared, 80, "values compared: %u", compared);
+	cr_assert_gt(nans, 0, "some dims had nothing in some windows");
+	mxp_chart_reading_free(&fast);
+	mxp_chart_reading_free(&slow);
 	mxp_store_free(big);
 }
 
