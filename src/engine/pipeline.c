@@ -747,15 +747,18 @@ static void stop_and_join(struct mxp_pipeline *p)
 {
 	ck_pr_fence_store(); /* everything published before the flag (the drain of channel.h) */
 	ck_pr_store_int(&p->stop, 1);
-	/* wake every sleeper now rather than at its next timeout (a channel that failed to
-	 * initialise has no bell yet) */
-	struct mxp_doorbell *bells[] = {&p->sink_bell, p->cmd.full_bell, p->result.full_bell};
+	/* wake every sleeper now: both bells of every channel, whichever side may wait on
+	 * it. The sleep bound (channel.h) is 10 s, so a bell left out would stall the stop
+	 * that long. (A channel that failed to initialise has no bell yet.) */
+	struct mxp_doorbell *bells[] = {&p->sink_bell, p->cmd.full_bell, p->cmd.empty_bell, p->result.full_bell,
+					p->result.empty_bell};
 	for (size_t b = 0; b < sizeof(bells) / sizeof(bells[0]); b++)
 		if (bells[b] != NULL)
 			mxp_doorbell_ring(bells[b]);
 	for (unsigned i = 0; i < p->n && p->f != NULL; i++) {
 		struct mxp_doorbell *fb[] = {p->f[i].shards.full_bell, p->f[i].shards.empty_bell,
-					     p->f[i].out.empty_bell, p->f[i].ack.full_bell};
+					     p->f[i].out.full_bell,    p->f[i].out.empty_bell,
+					     p->f[i].ack.full_bell,    p->f[i].ack.empty_bell};
 		for (size_t b = 0; b < sizeof(fb) / sizeof(fb[0]); b++)
 			if (fb[b] != NULL)
 				mxp_doorbell_ring(fb[b]);

@@ -50,12 +50,13 @@
 
 #define MXP_CHANNEL_SPIN_ROUNDS 4		/* ck_backoff_eb rounds (512..4096 pauses) before yielding */
 #define MXP_CHANNEL_YIELD_ROUNDS 16		/* then sched_yield() rounds before sleeping */
-#define MXP_CHANNEL_SLEEP_MAX_NS 1000000000L	/* then asleep on the doorbell, waking at least every
-						 * second (a stop set without a ring is seen then;
-						 * every stop of mxp's rings). Not shorter: an idle
-						 * thread's timed wake-ups were half of an export's
-						 * CPU at 100k series (20 per second per thread at
-						 * 50 ms, docs/ARCHITECTURE.md) */
+#define MXP_CHANNEL_SLEEP_MAX_NS 10000000000L	/* then asleep on the doorbell, waking at least every
+						 * 10 s: a safety net only, every hand-over and every
+						 * stop of mxp's rings the bell. Not shorter: each
+						 * timed wake-up of an idle thread costs ~20 us of CPU
+						 * on the shared VM; at 50 ms they were half of an
+						 * export's CPU at 100k series, at 1 s still half of
+						 * the fixed cost per export (docs/ARCHITECTURE.md) */
 
 struct mxp_channel {
 	struct mxp_spsc_ring full;	/* producer -> consumer: filled objects */

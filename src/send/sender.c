@@ -67,7 +67,9 @@
 #define HANDOFF_OBJECTS 16u     /* buffers in flight from one producer to the sender */
 #define MAX_EVENTS 64u
 #define MAX_ADDRS_TRIED MAX_ADDRS
-#define IDLE_WAIT_MS 1000       /* the longest the loop sleeps without a deadline */
+#define IDLE_WAIT_MS 10000      /* the longest the loop sleeps without a deadline: every
+				 * hand-over and stop wakes it (mxp_io_wake), and its CPU
+				 * sample cannot go stale while it sleeps (it uses none) */
 #define CPU_SAMPLE_MS 100      /* getrusage is a system call: not every round */
 #define DATAGRAM_BYTES 1400u    /* udp: whole lines per datagram, at most this much (one
 				 * Ethernet frame: no IP fragments), or one longer line alone */
