@@ -375,7 +375,7 @@ static void read_switches(struct switches *sw)
 
 /* Between exports a pipeline's threads sleep until handed work: they do not wake to
  * poll. With a 50 ms sleep bound each woke ~20 times a second, which was half of an
- * export's CPU at 100k series (docs/ARCHITECTURE.md); the bound is now a second, so two
+ * export's CPU at 100k series (docs/ARCHITECTURE.md); the bound is now 10 s, so two
  * idle seconds may see a few wake-ups per thread, not forty. */
 Test(pipeline, idle_threads_sleep)
 {
