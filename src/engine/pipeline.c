@@ -176,9 +176,7 @@ struct mxp_pipeline {
 
 /* ---- collector ---- */
 
-/* Appends r to formatter i's current shard, publishing the shard when it is full.
- * Returns 0 or -ECANCELED (stopping). */
-#define EMIT_AHEAD 8u
+#define EMIT_AHEAD 8u /* records ahead that emit() asks for its shard's lines */
 
 /* A prefetch for ownership. GCC emits prefetchw for __builtin_prefetch(p, 1) only when
  * told the CPU has it (-mprfchw); every x86-64 that lacks it runs the opcode as a NOP,
@@ -192,6 +190,8 @@ __attribute__((always_inline)) static inline void prefetch_for_write(const void 
 #endif
 }
 
+/* Appends r to formatter i's current shard, publishing the shard when it is full.
+ * Returns 0 or -ECANCELED (stopping). */
 static int emit(struct mxp_pipeline *p, unsigned i, const struct record *r)
 {
 	struct shard *s = p->cur[i];
