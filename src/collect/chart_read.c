@@ -47,7 +47,7 @@ static void ring_window_init(struct ring_window *w, const struct mxp_chart *c, t
 
 /* Asks for the lines of d that reading it will need (its first 64 bytes, and the slots of
  * the window when w is given), so that they are on their way while the dims before it
- * are computed: the dims of a chart are a list of separate allocations, and without
+ * are computed: a chart's dims are reached through a list, and without
  * this the collector waits for memory twice per dim (measured: 2/3 of mxp_chart_read's
  * samples were those two loads at 1M dims). A prefetch never faults. Always inlined:
  * GCC 12 deems a function whose only effect is a prefetch pure and drops the call

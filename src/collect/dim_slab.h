@@ -7,9 +7,9 @@
  * allocated in between, so each dim was a fresh page and a stride no prefetcher could
  * follow. Here the dims added one after another are adjacent, each on its own cache
  * lines (blocks are multiples of 64 bytes, chunks page-aligned). Measured with `make
- * bench-netdata` at 1M dims (mxp side, alternating with the calloc build): mxp's
- * collector 56-60 -> 35-42 ns per metric, the plugin reader that writes them
- * 1,540-1,550 -> 1,175-1,240 ns (docs/ARCHITECTURE.md, "Layout for the readers").
+ * bench-netdata` at 1M dims (mxp side, alternating with the calloc build, two pairs):
+ * mxp's collector 65-72 -> 43-45 ns per metric, the plugin reader that writes them
+ * 1,581-1,713 -> 1,211-1,484 ns (docs/ARCHITECTURE.md, "Layout for the readers").
  *
  * Threads: taken and given back by the store's writers (mxp_dim_add, and dim_free,
  * which runs once ck_epoch says no reader can still hold the dim), under the slab's own

@@ -40,9 +40,8 @@
 
 struct mxp_dim {
 	/* The first 64 bytes: what the collector reads for every dim of a window, so a dim
-	 * costs it these (two cache lines at most: malloc aligns to 16 bytes; an aligned
-	 * allocation measured slower, the plugin reader's writes most) and its window's
-	 * slots. */
+	 * costs it these (one cache line: the dim slab aligns every dim to 64 bytes) and its
+	 * window's slots. */
 	struct mxp_dim *next;          /* published with a release store */
 	/* [seq] published by mxp_chart_done(), read by readers under chart->seq */
 	int64_t last_collected_value;  /* the raw integer of the last collection */
