@@ -83,15 +83,36 @@ static size_t num_put_u64(char *dst, uint64_t v)
 	return n;
 }
 
-/* Writes f (< 10^7) as exactly 7 digits with leading zeros at dst, without NUL. */
-static void num_put_frac7(char *dst, uint32_t f)
+/* The 8 decimal digits of x (< 10^8, leading zeros kept) as the bytes 0..9 of a
+ * little-endian word, the most significant digit in its lowest byte: one division, then
+ * the halves, quarters and single digits of each lane split at once by multiplications
+ * by fixed-point inverses (10486 / 2^20 is 1/100 and 103 / 2^10 is 1/10, exact for the
+ * values a lane can hold: 4 digits, then 2). Add 0x30 to each byte for ASCII. */
+__attribute__((always_inline)) static inline uint64_t num_8digits(uint32_t x)
 {
-	uint32_t hi = f / 10000, lo = f % 10000;
+	/* x / 10000 as a multiply (exact for x < 10^8, checked for every such x): written
+	 * out, as GCC emitted a div for it where it took the block for a cold one */
+	uint64_t hi = ((uint64_t)x * UINT64_C(109951163)) >> 40;
+	uint64_t v = hi | ((uint64_t)x - hi * 10000) << 32;
+	uint64_t hundreds = ((v * 10486) >> 20) & (UINT64_C(0x7f) << 32 | 0x7f);
+	v = (v - 100 * hundreds) << 16 | hundreds;
+	uint64_t tens = ((v * 103) >> 10) & UINT64_C(0x000f000f000f000f);
+	return tens | (v - 10 * tens) << 8;
+}
 
-	dst[0] = (char)('0' + hi / 100);
-	memcpy(dst + 1, num_pairs + 2 * (hi % 100), 2);
-	memcpy(dst + 3, num_pairs + 2 * (lo / 100), 2);
-	memcpy(dst + 5, num_pairs + 2 * (lo % 100), 2);
+#define NUM_ASCII8 UINT64_C(0x3030303030303030)
+
+/* Writes x (< 10^8) without leading zeros ("0" for 0) at dst with one 8-byte store (dst
+ * has 8 bytes of room; those past the digits are left for the caller to overwrite);
+ * returns the digit count. The leading zeros are the low zero bytes of the digits. */
+__attribute__((always_inline)) static inline size_t num_put_8digits_trimmed(char *dst, uint32_t x)
+{
+	uint64_t d = num_8digits(x);
+	unsigned zeros = d != 0 ? (unsigned)__builtin_ctzll(d) >> 3 : 7;
+	uint64_t w = (d + NUM_ASCII8) >> (8 * zeros);
+
+	memcpy(dst, &w, 8);
+	return 8 - zeros;
 }
 
 #if NUM_X87
@@ -123,32 +144,56 @@ static size_t num_ld7_fast(char *dst, const long double *v)
 	if (s < 64) {
 		ip = m >> s;
 		f = m & ((UINT64_C(1) << s) - 1);
+		if (f != 0) {
+			/* |v| >= 1 mostly: the fraction's bits moved to the top of a word, so
+			 * that q is the high half of fr * 10^7 and the low half the remainder,
+			 * in units of 2^-64 (f != 0 means s >= 1) */
+			uint64_t fr = f << (64 - s);
+			num_u128 p = (num_u128)fr * NUM_TEN7;
+			uint64_t rem = (uint64_t)p;
+
+			q = (uint32_t)(p >> 64);
+			/* ties to the even q; 10^7 is even, so the integer part cannot change
+			 * q's parity */
+			q += rem > UINT64_C(1) << 63 || (rem == UINT64_C(1) << 63 && (q & 1));
+		}
+	} else if (s <= 88) {
+		/* |v| < 1: m * 10^7 < 2^88, and past 88 bits of shift it is below half of
+		 * one unit, so q stays 0. q = p / 2^s rounded, ties to the even q: adding
+		 * just under half a unit, plus one when the truncated q is odd, carries
+		 * into q exactly when the remainder is above half, or is half and q odd */
+		num_u128 p = (num_u128)m * NUM_TEN7;
+		num_u128 half_less = ((num_u128)1 << (s - 1)) - 1;
+
+		ip = 0;
+		q = (uint32_t)((p + half_less + (uint64_t)((p >> s) & 1)) >> s);
 	} else {
 		ip = 0;
-		f = m;
 	}
-	/* f * 10^7 < 2^88, so past 88 bits of shift it is below half of one unit: rounds to 0. */
-	if (f != 0 && s <= 88) {
-		num_u128 p = (num_u128)f * NUM_TEN7;
-		num_u128 half = (num_u128)1 << (s - 1);
-		num_u128 rem = p & ((half << 1) - 1);
-
-		q = (uint32_t)(p >> s);
-		/* Ties go to the even q; 10^7 is even, so the integer part cannot change q's parity. */
-		if (rem > half || (rem == half && (q & 1)))
-			q++;
-		if (q == NUM_TEN7) {
-			ip++;
-			q = 0;
-		}
+	if (q == NUM_TEN7) {
+		ip++;
+		q = 0;
 	}
 
 	if (se >> 15)
 		dst[n++] = '-';
-	n += num_put_u64(dst + n, ip);
-	dst[n++] = '.';
-	num_put_frac7(dst + n, q);
-	n += 7;
+	/* the integer digits without leading zeros, 8 at a time up to 16, then the
+	 * fraction's 7 after the point: 8-byte stores (MXP_NUM_MAX leaves the room), the
+	 * last one's leading '0' (q < 10^7) overwritten by the point */
+	if (ip < 100000000u) {
+		n += num_put_8digits_trimmed(dst + n, (uint32_t)ip);
+	} else if (ip < UINT64_C(10000000000000000)) {
+		n += num_put_8digits_trimmed(dst + n, (uint32_t)(ip / 100000000u));
+		uint64_t w = num_8digits((uint32_t)(ip % 100000000u)) + NUM_ASCII8;
+		memcpy(dst + n, &w, 8);
+		n += 8;
+	} else {
+		n += num_put_u64(dst + n, ip);
+	}
+	uint64_t w = num_8digits(q) + NUM_ASCII8;
+	memcpy(dst + n, &w, 8);
+	dst[n] = '.';
+	n += 8;
 	dst[n] = '\0';
 	return n;
 }

@@ -405,6 +405,41 @@ Test(number, ld7_rounding_boundaries)
 #endif
 }
 
+/* Around every power of ten the integer part can reach: the digit writer switches from
+ * one 8-digit store to two at 10^8 and to the loop at 10^16, and a fraction that rounds
+ * up to 1 carries the integer part across a power (99999999.99999996 -> 100000000). */
+Test(number, ld7_powers_of_ten)
+{
+#if TEST_X87
+	struct test_run run;
+	long double p = 1;
+
+	test_run_init(&run, "ld7_powers_of_ten", MXP_NUM_MAX);
+	for (int k = 0; k <= 19; k++, p *= 10) {
+		const long double near[] = {p, p - 1, p + 1, p - 0.00000004L, p - 0.00000005L, p - 0.00000006L,
+					    p - 0.5L, p + 0.5L, p - 0.99999999L};
+		for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++)
+			for (int sign = -1; sign <= 1; sign += 2) {
+				long double v = sign * near[i];
+				test_ld7(&run, v);
+				for (int step = 1; step <= 3; step++) {
+					v = test_ld_step(v, 1);
+					test_ld7(&run, v);
+				}
+				v = sign * near[i];
+				for (int step = 1; step <= 3; step++) {
+					v = test_ld_step(v, -1);
+					test_ld7(&run, v);
+				}
+			}
+	}
+	cr_expect_eq(run.compared, 20ull * 9 * 2 * 7, "every value compared");
+	test_run_finish(&run);
+#else
+	cr_skip_test("not the x87 long double format");
+#endif
+}
+
 /* k / 2^n: exact binary fractions. n = 8 with k odd is an exact decimal tie at the 8th
  * digit (the only n where one occurs); larger n give long exact tails. */
 Test(number, ld7_dyadic)
