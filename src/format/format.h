@@ -71,8 +71,12 @@ struct mxp_record_template {
 	uint32_t a, b, c;        /* lengths */
 	uint32_t variant;        /* what template_variant said when it was rendered */
 	bool ts_first;
-	char bytes[];
+	char bytes[];            /* a + b + c, then MXP_TEMPLATE_SLACK bytes of zeros */
 };
+
+/* Bytes allocated after a template's parts: mxp_template_put copies each part in
+ * 16-byte pieces, reading up to 15 bytes past its end. */
+#define MXP_TEMPLATE_SLACK 16u
 
 struct mxp_template_shape {
 	uint32_t a, b, c;
