@@ -14,8 +14,9 @@
 # BENCH_WINDOW seconds:
 #   - CPU of each thread, from /proc/PID/task/*/schedstat (nanoseconds on the CPU), by
 #     thread name: netdata's exporting threads (EXPORTING*), mxp's (mxp-collect,
-#     mxp-format-*, mxp-sink, mxp-send, mxp-schedule); the plugin readers (netdata's
-#     PLUGINSD[synth], mxp's mxp-plugin); the whole process;
+#     mxp-format-*, mxp-sink, mxp-send, and mxpd's main thread, which runs the
+#     exporter's schedule in mxpd: it starts each export and waits for its end); the
+#     plugin readers (netdata's PLUGINSD[synth], mxp's mxp-plugin); the whole process;
 #   - the lines the receiver got: metrics delivered, and per interval against DIMS.
 # It prints CPU per exported metric for each and the ratio netdata / mxp (the issue's
 # target: at least 10), and what each failed to deliver.
@@ -23,7 +24,7 @@
 # Environment: BENCH_UPDATE_EVERY (10), BENCH_WARMUP (exports to wait for, 2),
 # BENCH_WINDOW (seconds, 60), BENCH_KEEP=1 keeps the temporary folder; for exploring:
 # BENCH_SIDES ("netdata mxp"; "mxp" alone gives no ratio), BENCH_FORMATTERS (mxpd's
-# --formatters; default: its own, one per core).
+# --formatters; default: its own, one per core but one).
 set -u
 build=$(realpath "${1:?usage: bench_netdata.sh BUILD_DIR [DIMS ...]}")
 shift
@@ -168,7 +169,7 @@ measure() {
 	else
 		start_mxpd "$dir" "$dims" "$port"
 		pid=$DAEMON_PID
-		exports_re='^mxp-(collect|format|sink|send|schedule)'
+		exports_re='^(mxp-(collect|format-[0-9]+|sink|send|schedule)|mxpd)$'
 		ingest_re='^mxp-plugin'
 	fi
 	say "$side, $dims dims: pid $pid, receiver on $port; waiting for $WARMUP exports"

@@ -174,7 +174,8 @@ static const char usage_text[] =
 	"        Formatter threads of each pipeline (one pipeline, and one walk of the\n"
 	"        store, per group of instances that share a data source and update every;\n"
 	"        1 to 256). Default: the largest `formatter threads` of the group, else one\n"
-	"        per core.\n"
+	"        per core but one (at least one): the collector and the sender need a core\n"
+	"        too.\n"
 	"    --stats\n"
 	"        With -c: after each export, print each instance's self-monitoring values to\n"
 	"        standard output (metrics buffered/sent/lost, bytes, operations, each\n"
@@ -407,7 +408,7 @@ int main(int argc, char **argv)
 	long count = -1;
 	bool quiet = false, check = false, use_syslog = false;
 	const char *conf_file = NULL;
-	unsigned formatters = 0; /* 0: the config's `formatter threads`, else one per core */
+	unsigned formatters = 0; /* 0: the config's `formatter threads`, else the default */
 	bool stats = false;
 	enum mxp_exporter_io io = MXP_EXPORTER_IO_AUTO;
 
@@ -599,12 +600,11 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned cores = ncpu > 0 ? (unsigned)(ncpu > 256 ? 256 : ncpu) : 1;
+	const unsigned by_default = mxp_pipeline_default_formatters();
 	time_t start = time(NULL);
 	for (; ready < njobs; ready++) {
 		struct job *jb = &jobs[ready];
-		jb->pipeline = mxp_pipeline_new(store, &jb->set, jb->formatters ? jb->formatters : cores, deliver_stdout, jb);
+		jb->pipeline = mxp_pipeline_new(store, &jb->set, jb->formatters ? jb->formatters : by_default, deliver_stdout, jb);
 		if (jb->pipeline == NULL) {
 			mxp_log(MXP_LOG_ERROR, "[%s] cannot start the pipeline: %s", jb->name, strerror(errno));
 			goto done;
@@ -652,6 +652,9 @@ int main(int argc, char **argv)
 	}
 	if (pthread_create(&feeder.thread, NULL, feeder_main, &feeder) != 0)
 		goto done;
+	/* its own name, so that "mxpd" is the main thread alone: with -c, the exporter's
+	 * scheduler (manual mode), which bench_netdata.sh counts as an exporting thread */
+	pthread_setname_np(feeder.thread, "mxp-feed");
 
 	rc = 0;
 	long rounds = 0;

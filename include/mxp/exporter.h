@@ -26,7 +26,8 @@ enum mxp_exporter_io {
 };
 
 struct mxp_exporter_options {
-	unsigned formatters;      /* per instance; 0: its `formatter threads`, else one per core */
+	unsigned formatters;      /* per instance; 0: its `formatter threads`, else one per core
+				   * but one (at least one) */
 	enum mxp_exporter_io io;
 	int manual;               /* nonzero: no scheduler thread; the owner calls
 				   * mxp_exporter_tick() or mxp_exporter_export() */

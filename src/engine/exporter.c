@@ -50,7 +50,7 @@ struct instance {
 	const char *name;               /* the config's, "graphite:prod" */
 	const char *type;               /* as written: "graphite", "opentsdb:telnet" */
 	struct mxp_export_settings set;
-	unsigned formatters;            /* its `formatter threads`, or the option, or cores */
+	unsigned formatters;            /* the option, or its `formatter threads`, or the default */
 	struct mxp_selfmon *selfmon;
 };
 
@@ -356,8 +356,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		goto fail;
 	}
 
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned cores = ncpu > 0 ? (unsigned)(ncpu > 256 ? 256 : ncpu) : 1;
+	const unsigned by_default = mxp_pipeline_default_formatters();
 	for (size_t i = 0; i < e->conf->ninstances; i++) {
 		const struct mxp_instance_conf *ic = &e->conf->instances[i];
 		if (!ic->enabled)
@@ -431,7 +430,7 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 		}
 		in->index = (unsigned)idx;
 		in->formatters = e->opt.formatters ? e->opt.formatters
-				 : ic->formatter_threads > 0 ? (unsigned)ic->formatter_threads : cores;
+				 : ic->formatter_threads > 0 ? (unsigned)ic->formatter_threads : by_default;
 		e->n++;
 	}
 

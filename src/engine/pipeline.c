@@ -62,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collect/chart_read.h"
 #include "engine/export_walk.h"
@@ -363,9 +364,10 @@ static const struct mxp_record_template *template_of(const struct mxp_pipeline *
 	mxp_buf_reset(&f->scratch);
 	if (p->settings[k]->format->render_template(&f->scratch, opt, series, &shape) != 0)
 		return NULL;
-	struct mxp_record_template *n = malloc(sizeof(*n) + f->scratch.len);
+	struct mxp_record_template *n = malloc(sizeof(*n) + f->scratch.len + MXP_TEMPLATE_SLACK);
 	if (n == NULL)
 		return NULL;
+	memset(n->bytes + f->scratch.len, 0, MXP_TEMPLATE_SLACK);
 	n->owner = p->owner[k];
 	n->a = shape.a;
 	n->b = shape.b;
@@ -702,7 +704,8 @@ long mxp_pipeline_export(struct mxp_pipeline *p, time_t after, time_t before)
 	mxp_channel_publish_spsc(&p->cmd, cmd);
 	p->cmd_held = NULL;
 
-	struct window_result *r = mxp_channel_receive_wait_spsc(&p->result, &p->stop);
+	/* the window takes milliseconds at least: asleep until the sink rings */
+	struct window_result *r = mxp_channel_receive_sleep_spsc(&p->result, &p->stop);
 	if (r == NULL)
 		return -ECANCELED;
 	long delivered = 0;
@@ -809,6 +812,14 @@ void mxp_pipeline_free(struct mxp_pipeline *p)
 	mxp_chart_reading_free(&p->reading);
 	free(p->cur);
 	free(p);
+}
+
+unsigned mxp_pipeline_default_formatters(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu <= 2)
+		return 1;
+	return ncpu - 1 > (long)MXP_PIPELINE_MAX_FORMATTERS ? MXP_PIPELINE_MAX_FORMATTERS : (unsigned)(ncpu - 1);
 }
 
 struct mxp_pipeline *mxp_pipeline_new(struct mxp_store *store, const struct mxp_export_settings *settings,

@@ -24,6 +24,15 @@
 #define MXP_PIPELINE_FLUSH_BYTES (256u * 1024u) /* a formatter hands its buffer on past this,
 					 * so a window streams out in bounded pieces */
 #define MXP_PIPELINE_MAX_FORMATTERS 256u
+
+/* The formatter threads of a pipeline when neither `formatter threads` nor --formatters
+ * says: one per core but one, at least one (DESIGN.md §4 said one per core). The
+ * collector and the sender are busy during an export too, so one formatter per core
+ * makes more runnable threads than cores: on the 2-core VM, one formatter against two
+ * measured 99-104 against 118-133 ns of exporting CPU per metric at 100k series and
+ * 86 against 95 at 1M (docs/ARCHITECTURE.md, "Against netdata 1.37"), each formatter
+ * doing the same work per line and the collector less. */
+unsigned mxp_pipeline_default_formatters(void);
 #define MXP_PIPELINE_MAX_INSTANCES 16u	/* instances one walk serves */
 
 /* Called on the sink thread with one formatter's output of one window (never with

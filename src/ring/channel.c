@@ -137,14 +137,15 @@ static bool wait_ready(void *arg)
 /* Retries take(ch) — spinning briefly, then yielding, then asleep on the ring's
  * doorbell (woken by the next publish or release, or after MXP_CHANNEL_SLEEP_MAX_NS) —
  * until it gives an object, or *stop is seen set and one more take(ch) after that still
- * gives none. */
+ * gives none. sleep_at_once skips the spinning and yielding. */
 static void *channel_wait(struct mxp_channel *ch, const int *stop, void *(*take)(struct mxp_channel *),
-			  const struct mxp_spsc_ring *ring, struct mxp_doorbell *bell)
+			  const struct mxp_spsc_ring *ring, struct mxp_doorbell *bell, bool sleep_at_once)
 {
 	ck_backoff_t spin = CK_BACKOFF_INITIALIZER;
 	const struct wait_for w = {.ring = ring, .stop = stop};
+	const unsigned first = sleep_at_once ? MXP_CHANNEL_SPIN_ROUNDS + MXP_CHANNEL_YIELD_ROUNDS : 0;
 
-	for (unsigned round = 0;; round++) {
+	for (unsigned round = first;; round++) {
 		void *obj = take(ch);
 		if (obj != NULL)
 			return obj;
@@ -166,10 +167,15 @@ static void *channel_wait(struct mxp_channel *ch, const int *stop, void *(*take)
 
 void *mxp_channel_acquire_wait_spsc(struct mxp_channel *ch, const int *stop)
 {
-	return channel_wait(ch, stop, mxp_channel_acquire_spsc, &ch->empty, ch->empty_bell);
+	return channel_wait(ch, stop, mxp_channel_acquire_spsc, &ch->empty, ch->empty_bell, false);
 }
 
 void *mxp_channel_receive_wait_spsc(struct mxp_channel *ch, const int *stop)
 {
-	return channel_wait(ch, stop, mxp_channel_receive_spsc, &ch->full, ch->full_bell);
+	return channel_wait(ch, stop, mxp_channel_receive_spsc, &ch->full, ch->full_bell, false);
+}
+
+void *mxp_channel_receive_sleep_spsc(struct mxp_channel *ch, const int *stop)
+{
+	return channel_wait(ch, stop, mxp_channel_receive_spsc, &ch->full, ch->full_bell, true);
 }

@@ -264,10 +264,11 @@ Test(channel, wait_returns_an_object_even_when_stopped_and_null_only_when_none)
 	cr_assert(a != NULL && b != NULL && a != b, "stop does not refuse what is there");
 	cr_assert_null(mxp_channel_acquire_wait_spsc(ch, &stop), "none left and stopped");
 	cr_assert_null(mxp_channel_receive_wait_spsc(ch, &stop), "nothing published and stopped");
+	cr_assert_null(mxp_channel_receive_sleep_spsc(ch, &stop), "nor when sleeping at once");
 	mxp_channel_publish_spsc(ch, a);
 	mxp_channel_publish_spsc(ch, b);
 	cr_assert_eq(mxp_channel_receive_wait_spsc(ch, &stop), a, "a stopped consumer still drains");
-	cr_assert_eq(mxp_channel_receive_wait_spsc(ch, &stop), b);
+	cr_assert_eq(mxp_channel_receive_sleep_spsc(ch, &stop), b, "nor when sleeping at once");
 	cr_assert_null(mxp_channel_receive_wait_spsc(ch, &stop));
 	mxp_channel_release_spsc(ch, a);
 	mxp_channel_release_spsc(ch, b);
@@ -287,6 +288,7 @@ struct wait_pair {
 	int never;
 	uint64_t received;
 	bool out_of_order;
+	bool sleep_at_once;     /* the consumer uses mxp_channel_receive_sleep_spsc */
 };
 
 static void *wait_consumer(void *arg)
@@ -294,7 +296,8 @@ static void *wait_consumer(void *arg)
 	struct wait_pair *w = arg;
 	uint64_t *o;
 
-	while ((o = mxp_channel_receive_wait_spsc(w->ch, &w->producer_done)) != NULL) {
+	while ((o = w->sleep_at_once ? mxp_channel_receive_sleep_spsc(w->ch, &w->producer_done)
+				     : mxp_channel_receive_wait_spsc(w->ch, &w->producer_done)) != NULL) {
 		if (o[0] != w->received || o[1] != o[0] * 3)
 			w->out_of_order = true;
 		w->received++;
@@ -307,9 +310,9 @@ static void *wait_consumer(void *arg)
 	return NULL;
 }
 
-Test(channel, waiting_threads_drain_everything_in_order)
+static void drain_through_waits(bool sleep_at_once)
 {
-	struct wait_pair w = {.ch = channel_new(3, 16, 0)};
+	struct wait_pair w = {.ch = channel_new(3, 16, 0), .sleep_at_once = sleep_at_once};
 	pthread_t consumer;
 
 	cr_assert_eq(pthread_create(&consumer, NULL, wait_consumer, &w), 0);
@@ -331,4 +334,17 @@ Test(channel, waiting_threads_drain_everything_in_order)
 	cr_assert_not(w.out_of_order);
 	census(w.ch, NULL, 0, NULL, 0);
 	channel_delete(w.ch);
+}
+
+Test(channel, waiting_threads_drain_everything_in_order)
+{
+	drain_through_waits(false);
+}
+
+/* The same with a consumer that sleeps at once each time it finds nothing: every wake
+ * must come from the producer's ring (the sleep's timeout is 10 s, the test's whole
+ * run well under it). */
+Test(channel, a_consumer_that_sleeps_at_once_drains_everything_in_order)
+{
+	drain_through_waits(true);
 }
