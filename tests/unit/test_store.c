@@ -427,6 +427,74 @@ Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
 	mxp_store_free(big);
 }
 
+/* Integer values, where a faster sum would be tempting (an int64 sum is exact for
+ * integers below 2^31: tried, and slower, docs/ARCHITECTURE.md), must also come out to
+ * the bit as the generic path gives them: integers across the whole range (d0), zeros
+ * that are -0.0 (d1: multiplier -1, nothing else after t = 1015: the seed's 0.0L + -0.0
+ * is +0), values at and past 2^31 (d2), halves in some windows only (d3: divisor 2, odd
+ * values after t = 1005), values past 2^53 (d4), beside plain integers (d5). */
+Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_values)
+{
+	struct mxp_store *big = mxp_store_new(NULL);
+	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
+	struct mxp_chart_def def = {.type = "t", .id = "ints", .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	enum { NDIMS = 6 };
+	static const long mult[NDIMS] = {1, -1, 1, 1, 1, 1}, div[NDIMS] = {1, 1, 1, 2, 1, 1};
+	struct mxp_dim *d[NDIMS];
+	char id[16];
+	for (int i = 0; i < NDIMS; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		d[i] = mxp_dim_add(c, id, NULL, mult[i], div[i], MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(d[i]);
+	}
+	const long long two31 = 1ll << 31;
+	uint64_t seed = 7;
+	for (time_t t = 970; t <= 1030; t++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		const long long r = (long long)(seed >> 33) - two31 / 2; /* within +-2^30 */
+		const long long near31[] = {two31 - 1, -(two31 - 1), two31, -two31, two31 + 1, 3};
+		mxp_dim_set(d[0], t % 2 ? r * 2 + 1 : (two31 - 1) - (long long)(seed >> 34));
+		mxp_dim_set(d[1], t % 3 == 0 || t > 1015 ? 0 : r % 1000);
+		mxp_dim_set(d[2], t < 1000 ? r % 5 : near31[t % 6]);
+		mxp_dim_set(d[3], t <= 1005 ? 2 * (r % 100000) : 2 * (r % 100000) + 1);
+		mxp_dim_set(d[4], t % 10 == 0 ? (1ll << 53) + 1 + t : r);
+		mxp_dim_set(d[5], r / 3);
+		done_at(c, t, 250000);
+	}
+	struct mxp_query_ops generic = mxp_ring_query_ops; /* another address: the generic path */
+	static const time_t windows[][2] = {{980, 990}, {990, 1001}, {1000, 1005}, {1000, 1010}, {1004, 1012},
+					    {1008, 1018}, {1021, 1029}, {960, 1040}};
+	static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_SUM};
+	struct mxp_chart_reading fast = {0}, slow = {0};
+	unsigned compared = 0, fractional = 0, zero = 0, negative_zero = 0;
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+		for (size_t k = 0; k < 2; k++) {
+			const time_t after = windows[w][0], before = windows[w][1];
+			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &mxp_ring_query_ops, NULL, &fast), 0);
+			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &generic, NULL, &slow), 0);
+			cr_assert_eq(fast.ndims, NDIMS);
+			for (int i = 0; i < NDIMS; i++) {
+				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
+				cr_assert(a->exported && b->exported, "window %zu dim %d", w, i);
+				cr_assert_eq(memcmp(&a->value, &b->value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg",
+					     w, k, i, a->value, b->value);
+				fractional += a->value != floorl(a->value);
+				zero += a->value == 0;
+				negative_zero += a->value == 0 && signbit(a->value);
+				compared++;
+			}
+		}
+	}
+	cr_assert_eq(compared, 8 * 2 * NDIMS);
+	cr_assert_gt(fractional, 0, "some windows' values are not integers");
+	cr_assert_gt(zero, 0, "d1's window of -0.0 values");
+	cr_assert_eq(negative_zero, 0, "a sum of zeros is +0, as the seed's 0.0L + -0.0");
+	mxp_chart_reading_free(&fast);
+	mxp_chart_reading_free(&slow);
+	mxp_store_free(big);
+}
+
 Test(store, times_before_the_epoch_are_dropped_not_written_out_of_bounds)
 {
 	/* found by stress_pipeline: a writer whose clock was still 0 stored at t = -5,
