@@ -83,9 +83,9 @@ static size_t num_put_u64(char *dst, uint64_t v)
 	return n;
 }
 
-/* The 8 decimal digits of x (< 10^8, leading zeros kept) as the bytes 0..9 of a
- * little-endian word, the most significant digit in its lowest byte: one division, then
- * the halves, quarters and single digits of each lane split at once by multiplications
+/* The 8 decimal digits of x (< 10^8, leading zeros kept), one per byte of a
+ * little-endian word (values 0..9), the most significant digit in its lowest byte: x
+ * split into two halves of 4 digits, then every lane split at once by multiplications
  * by fixed-point inverses (10486 / 2^20 is 1/100 and 103 / 2^10 is 1/10, exact for the
  * values a lane can hold: 4 digits, then 2). Add 0x30 to each byte for ASCII. */
 __attribute__((always_inline)) static inline uint64_t num_8digits(uint32_t x)
