@@ -49,8 +49,14 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
 
 /* Manual mode: exports each instance whose interval ends at this second (the seed's
  * schedule: multiples of `update every` on the monotonic clock), covering the time
- * since its previous export. Call once a second. Returns how many instances exported. */
+ * since its previous export. Call once a second, or at each mxp_exporter_next_tick().
+ * Returns how many instances exported. */
 int mxp_exporter_tick(struct mxp_exporter *e);
+
+/* The whole second of CLOCK_MONOTONIC at which mxp_exporter_tick() next has an export
+ * to start (now, when one is due and not started yet): an owner in manual mode sleeps
+ * until then instead of ticking every second in between. */
+int64_t mxp_exporter_next_tick(const struct mxp_exporter *e);
 
 /* Manual mode: exports the window (after, before] of every instance now, whatever its
  * schedule (tests, benchmarks). Returns the records formatted, or -errno. */

@@ -169,6 +169,21 @@ int mxp_exporter_tick(struct mxp_exporter *e)
 	return exported;
 }
 
+int64_t mxp_exporter_next_tick(const struct mxp_exporter *e)
+{
+	const int64_t now = mono_s();
+	int64_t next = now + 1; /* no group: every second, as before */
+	for (size_t i = 0; i < e->ngroups; i++) {
+		const struct group *g = &e->groups[i];
+		const int64_t ue = g->update_every;
+		/* mxp_exporter_tick's rule: a multiple of update every, not exported yet */
+		const int64_t due = now % ue == 0 && now != g->last_tick ? now : (now / ue + 1) * ue;
+		if (i == 0 || due < next)
+			next = due;
+	}
+	return next;
+}
+
 long mxp_exporter_export(struct mxp_exporter *e, time_t after, time_t before)
 {
 	long total = 0;
@@ -188,10 +203,9 @@ static void *scheduler_main(void *arg)
 	struct mxp_exporter *e = arg;
 	pthread_mutex_lock(&e->stop_lock);
 	while (!e->stop) {
-		/* to the next whole second of the monotonic clock, as the seed's heartbeat */
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		struct timespec until = {.tv_sec = now.tv_sec + 1, .tv_nsec = 0};
+		/* to the next whole second of the monotonic clock at which an export is
+		 * due (the seed's heartbeat woke every second, and mostly found none) */
+		struct timespec until = {.tv_sec = (time_t)mxp_exporter_next_tick(e), .tv_nsec = 0};
 		/* the condvar waits on CLOCK_MONOTONIC (set at init) */
 		pthread_cond_timedwait(&e->stop_cond, &e->stop_lock, &until);
 		if (e->stop)

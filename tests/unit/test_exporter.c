@@ -152,3 +152,53 @@ Test(exporter, flush_times_out_while_the_receiver_is_down)
 	mxp_store_free(store);
 	unlink(conf);
 }
+
+/* The owner sleeps to mxp_exporter_next_tick() instead of ticking every second: the
+ * second it gives must be the next one at which mxp_exporter_tick() exports (a multiple
+ * of some group's update every, 2 or 3 here), and once that tick has exported, a later
+ * one. Over 7 s, the ticks at those seconds export, and a tick in between exports none. */
+Test(exporter, next_tick_is_the_next_second_with_an_export_due)
+{
+	int port;
+	int lfd = listener(&port);
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "[exporting:global]\n enabled = yes\n"
+		 "[graphite:two]\n enabled = yes\n destination = 127.0.0.1:%d\n update every = 2\n"
+		 "[graphite:three]\n enabled = yes\n destination = 127.0.0.1:%d\n update every = 3\n",
+		 port, port);
+	char *conf = write_conf(text);
+	struct mxp_store *store = small_store();
+	struct mxp_exporter_options opt = {.manual = 1, .self_charts = 0};
+	struct mxp_exporter *e = mxp_exporter_start(store, conf, &opt);
+	cr_assert_not_null(e, "start: %s", strerror(errno));
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	const int64_t start = ts.tv_sec;
+	unsigned exports = 0, sleeps = 0;
+	for (int64_t next = mxp_exporter_next_tick(e); next < start + 7; next = mxp_exporter_next_tick(e)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		cr_assert_geq(next, ts.tv_sec, "not in the past");
+		cr_assert(next % 2 == 0 || next % 3 == 0, "second %lld: no group is due then", (long long)next);
+		/* nothing is due before it: the second before it, if still ahead, exports none */
+		if (next - 1 > ts.tv_sec) {
+			struct timespec until = {.tv_sec = (time_t)(next - 1), .tv_nsec = 0};
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+			cr_assert_eq(mxp_exporter_tick(e), 0, "second %lld: nothing due", (long long)(next - 1));
+		}
+		struct timespec until = {.tv_sec = (time_t)next, .tv_nsec = 0};
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL);
+		sleeps++;
+		const int due = (next % 2 == 0) + (next % 3 == 0);
+		cr_assert_eq(mxp_exporter_tick(e), due, "second %lld: %d due", (long long)next, due);
+		exports += (unsigned)due;
+		cr_assert_gt(mxp_exporter_next_tick(e), next, "once exported, a later second");
+	}
+	/* in 7 s: at least three multiples of 2 and two of 3 */
+	cr_assert_geq(sleeps, 4, "sleeps: %u", sleeps);
+	cr_assert_geq(exports, 5, "exports: %u", exports);
+	cr_assert_eq(mxp_exporter_stop(e, 1000), 0);
+	mxp_store_free(store);
+	unlink(conf);
+	close(lfd);
+}
