@@ -21,6 +21,11 @@
 # It prints CPU per exported metric for each and the ratio netdata / mxp (the issue's
 # target: at least 10), and what each failed to deliver.
 #
+# BENCH_ROUNDS (1) measures each size that many times, the two sides in turn (netdata,
+# mxp, netdata, mxp, ...), and adds the median of each side and the ratio of the medians:
+# on a shared machine one run of a side can be 20 % off its median (~2.5 min per side
+# and round at 100k, ~3 min at 1M).
+#
 # Environment: BENCH_UPDATE_EVERY (10), BENCH_WARMUP (exports to wait for, 2),
 # BENCH_WINDOW (seconds, 60), BENCH_KEEP=1 keeps the temporary folder; for exploring:
 # BENCH_SIDES ("netdata mxp"; "mxp" alone gives no ratio), BENCH_FORMATTERS (mxpd's
@@ -33,6 +38,7 @@ sizes=("$@")
 UE=${BENCH_UPDATE_EVERY:-10}
 WARMUP=${BENCH_WARMUP:-2}
 WINDOW=${BENCH_WINDOW:-60}
+ROUNDS=${BENCH_ROUNDS:-1}
 plugin=$build/bench/synthetic_plugin
 sink=$build/bench/line_sink
 mxpd=$build/mxpd
@@ -155,7 +161,7 @@ EOF
 }
 
 # measure SIDE DIMS: starts SIDE's daemon and receiver, measures, stops them; appends
-# "SIDE DIMS seconds lines export_ns ingest_ns total_ns" to $tmp/results
+# "SIDE DIMS seconds lines export_ns ingest_ns total_ns ROUND" to $tmp/results
 measure() {
 	local side=$1 dims=$2 dir=$tmp/$1-$2 port pid exports_re ingest_re
 	mkdir -p "$dir"
@@ -198,7 +204,7 @@ measure() {
 	wait "$SINK_PID" 2>/dev/null
 	local secs
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
-	echo "$side $dims $secs $((l1 - l0)) $((e1 - e0)) $((i1 - i0)) $((a1 - a0))" >>"$tmp/results"
+	echo "$side $dims $secs $((l1 - l0)) $((e1 - e0)) $((i1 - i0)) $((a1 - a0)) $round" >>"$tmp/results"
 	say "$side, $dims dims: $((l1 - l0)) lines in $secs s; CPU per metric by thread:"
 	# per thread name (threads of one name summed), the busiest first
 	awk -v n=$((l1 - l0)) 'NR == FNR {c0[$1] += $2; next} {c1[$1] += $2}
@@ -210,25 +216,55 @@ measure() {
 
 echo "bench_netdata: $netdata_version vs mxpd $("$mxpd" --version | cut -d' ' -f2); graphite, data source average, update every $UE s; window ~$WINDOW s; $(nproc) cores"
 for dims in "${sizes[@]}"; do
-	for side in ${BENCH_SIDES:-netdata mxp}; do
-		measure "$side" "$dims" || exit 1
+	for round in $(seq 1 "$ROUNDS"); do
+		[ "$ROUNDS" -gt 1 ] && say "$dims dims: round $round of $ROUNDS"
+		for side in ${BENCH_SIDES:-netdata mxp}; do
+			measure "$side" "$dims" || exit 1
+		done
 	done
 done
 
-awk -v ue="$UE" '
-{ side[NR] = $1; dims[NR] = $2; secs[NR] = $3; lines[NR] = $4; ex[NR] = $5; in_[NR] = $6; all[NR] = $7 }
+awk -v ue="$UE" -v rounds="$ROUNDS" '
+# the median of the n values in a[1..n] (sorted here: n is a few rounds)
+function median(a, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ side[NR] = $1; dims[NR] = $2; secs[NR] = $3; lines[NR] = $4; ex[NR] = $5; in_[NR] = $6; all[NR] = $7; round[NR] = $8 }
 END {
-	printf "\n%-8s %9s %7s %10s %12s %10s %14s %14s %14s\n", "", "dims", "secs", "metrics", "per interval", "missing", "export ns/m", "ingest ns/m", "process ns/m"
+	printf "\n%-8s %9s %5s %7s %10s %12s %10s %14s %14s %14s\n", "", "dims", "round", "secs", "metrics", "per interval", "missing", "export ns/m", "ingest ns/m", "process ns/m"
 	for (i = 1; i <= NR; i++) {
 		intervals = secs[i] / ue
 		per = lines[i] / (intervals > 0 ? intervals : 1)
 		missing = dims[i] * int(intervals + 0.5) - lines[i]
-		printf "%-8s %9d %7.1f %10d %12.0f %10d %14.1f %14.1f %14.1f\n", side[i], dims[i], secs[i], lines[i], per, missing,
-			ex[i] / (lines[i] ? lines[i] : 1), in_[i] / (lines[i] ? lines[i] : 1), all[i] / (lines[i] ? lines[i] : 1)
-		if (side[i] == "netdata") { nd_ex[dims[i]] = ex[i] / lines[i]; nd_all[dims[i]] = all[i] / lines[i] }
+		e = ex[i] / (lines[i] ? lines[i] : 1); w = all[i] / (lines[i] ? lines[i] : 1)
+		printf "%-8s %9d %5d %7.1f %10d %12.0f %10d %14.1f %14.1f %14.1f\n", side[i], dims[i], round[i], secs[i], lines[i], per, missing,
+			e, in_[i] / (lines[i] ? lines[i] : 1), w
+		k = side[i] SUBSEP dims[i]
+		n[k]++; exs[k, n[k]] = e; alls[k, n[k]] = w
+		if (!(dims[i] in order)) { order[dims[i]] = ++nsizes; size[nsizes] = dims[i] }
+		if (side[i] == "netdata") { nd_ex[dims[i]] = e; nd_all[dims[i]] = w }
 		else if (dims[i] in nd_ex) {
-			printf "%-8s %9d  netdata / mxp: exporting CPU per metric %.1fx, whole process %.1fx\n", "ratio", dims[i],
-				nd_ex[dims[i]] / (ex[i] / lines[i]), nd_all[dims[i]] / (all[i] / lines[i])
+			printf "%-8s %9d %5d  netdata / mxp: exporting CPU per metric %.1fx, whole process %.1fx\n", "ratio", dims[i],
+				round[i], nd_ex[dims[i]] / e, nd_all[dims[i]] / w
+		}
+	}
+	if (rounds > 1) {
+		printf "\nmedians over %d rounds:\n", rounds
+		for (s = 1; s <= nsizes; s++) {
+			d = size[s]
+			for (sd = 0; sd < 2; sd++) {
+				nm = sd ? "mxp" : "netdata"; k = nm SUBSEP d
+				if (!(k in n)) continue
+				delete a; delete b
+				for (r = 1; r <= n[k]; r++) { a[r] = exs[k, r]; b[r] = alls[k, r] }
+				med_ex[nm] = median(a, n[k]); med_all[nm] = median(b, n[k])
+				printf "%-8s %9d  export ns/m %.1f, process ns/m %.1f\n", nm, d, med_ex[nm], med_all[nm]
+			}
+			if ((("netdata" SUBSEP d) in n) && (("mxp" SUBSEP d) in n))
+				printf "%-8s %9d  netdata / mxp, medians: exporting CPU per metric %.1fx, whole process %.1fx\n", "ratio", d,
+					med_ex["netdata"] / med_ex["mxp"], med_all["netdata"] / med_all["mxp"]
 		}
 	}
 	print "\nexport ns/m: CPU of the exporting threads per metric delivered; ingest: of the plugin reader per metric"

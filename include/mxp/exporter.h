@@ -53,9 +53,9 @@ struct mxp_exporter *mxp_exporter_start(struct mxp_store *store, const char *con
  * Returns how many instances exported. */
 int mxp_exporter_tick(struct mxp_exporter *e);
 
-/* The whole second of CLOCK_MONOTONIC at which mxp_exporter_tick() next has an export
- * to start (now, when one is due and not started yet): an owner in manual mode sleeps
- * until then instead of ticking every second in between. */
+/* The next whole second of CLOCK_MONOTONIC (after the current one) at which
+ * mxp_exporter_tick() has an export to start: an owner in manual mode sleeps until then
+ * instead of ticking every second in between. */
 int64_t mxp_exporter_next_tick(const struct mxp_exporter *e);
 
 /* Manual mode: exports the window (after, before] of every instance now, whatever its

@@ -171,13 +171,14 @@ int mxp_exporter_tick(struct mxp_exporter *e)
 
 int64_t mxp_exporter_next_tick(const struct mxp_exporter *e)
 {
+	/* always a second ahead, as the seed's heartbeat: its first export is at the first
+	 * due second after the start, not at once, and a tick that overran its second
+	 * goes on to the next due one (counted late by mxp_exporter_tick) */
 	const int64_t now = mono_s();
 	int64_t next = now + 1; /* no group: every second, as before */
 	for (size_t i = 0; i < e->ngroups; i++) {
-		const struct group *g = &e->groups[i];
-		const int64_t ue = g->update_every;
-		/* mxp_exporter_tick's rule: a multiple of update every, not exported yet */
-		const int64_t due = now % ue == 0 && now != g->last_tick ? now : (now / ue + 1) * ue;
+		const int64_t ue = e->groups[i].update_every;
+		const int64_t due = (now / ue + 1) * ue;
 		if (i == 0 || due < next)
 			next = due;
 	}

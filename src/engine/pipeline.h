@@ -24,6 +24,7 @@
 #define MXP_PIPELINE_FLUSH_BYTES (256u * 1024u) /* a formatter hands its buffer on past this,
 					 * so a window streams out in bounded pieces */
 #define MXP_PIPELINE_MAX_FORMATTERS 256u
+#define MXP_PIPELINE_MAX_INSTANCES 16u	/* instances one walk serves */
 
 /* The formatter threads of a pipeline when neither `formatter threads` nor --formatters
  * says: one per core but one, at least one (DESIGN.md §4 said one per core). The
@@ -33,7 +34,6 @@
  * 86 against 95 at 1M (docs/ARCHITECTURE.md, "Against netdata 1.37"), each formatter
  * doing the same work per line and the collector less. */
 unsigned mxp_pipeline_default_formatters(void);
-#define MXP_PIPELINE_MAX_INSTANCES 16u	/* instances one walk serves */
 
 /* Called on the sink thread with one formatter's output of one window (never with
  * len 0). Returns 0, or -errno: the window then fails with that error and its records

@@ -80,6 +80,16 @@ static bool opt_wrap;
 static int stop;	/* main -> source: stop producing */
 static int abort_run;	/* main -> all: a stall, give up without draining */
 
+/* After main sets stop or abort_run: wakes every waiter (as every stop in mxp rings
+ * both bells of its channels), so none sleeps to the 10 s bound. */
+static void ring_all(struct mxp_channel *ch, int n)
+{
+	for (int i = 0; i < n; i++) {
+		mxp_doorbell_ring(ch[i].full_bell);
+		mxp_doorbell_ring(ch[i].empty_bell);
+	}
+}
+
 static uint64_t checksum(const struct msg *m)
 {
 	uint64_t h = m->seq * MXP_STRESS_MIX ^ (m->hop + 1);
@@ -118,6 +128,9 @@ static void *source_main(void *arg)
 	}
 	ck_pr_fence_store(); /* the last publish before `done`, which ends the drain downstream */
 	ck_pr_store_int(&s->done, 1);
+	/* as every stop in mxp does: a consumer asleep on the bell sees `done` now, not
+	 * at the sleep's bound (MXP_CHANNEL_SLEEP_MAX_NS, 10 s: past the drain's 5) */
+	mxp_doorbell_ring(s->out->full_bell);
 	return NULL;
 }
 
@@ -156,6 +169,8 @@ static void *hop_main(void *arg)
 	}
 	ck_pr_fence_store(); /* the last publish before `done`, which ends the drain downstream */
 	ck_pr_store_int(&s->done, 1);
+	if (s->out != NULL)
+		mxp_doorbell_ring(s->out->full_bell);
 	return NULL;
 }
 
@@ -291,6 +306,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pthread_create failed\n");
 			ck_pr_store_int(&abort_run, 1);
 			ck_pr_store_int(&stop, 1);
+			ring_all(ch, nch);
 			goto join;
 		}
 	}
@@ -309,10 +325,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "stall: no message at the sink for %d s\n", MXP_STRESS_STALL_S);
 			stalled = true;
 			ck_pr_store_int(&abort_run, 1);
+			ring_all(ch, nch);
 			break;
 		}
 	}
 	ck_pr_store_int(&stop, 1);
+	ring_all(ch, nch);
 
 	/* the drain must end too: a lost object leaves a stage waiting for one forever */
 	double stopped_at = now_s();
@@ -323,6 +341,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "stall: the drain did not finish in %d s\n", MXP_STRESS_STALL_S);
 			stalled = true;
 			ck_pr_store_int(&abort_run, 1);
+			ring_all(ch, nch);
 		}
 	}
 
