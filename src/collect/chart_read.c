@@ -196,34 +196,40 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 			int64_t usec = mxp_dim_last_collected_usec(d);
 			x->dim = d;
 			x->exported = mxp_dim_collections(d) > 0 && usec / 1000000 >= after;
-			x->value = NAN;
 			if (!x->exported)
 				continue;
 			if (source == MXP_SOURCE_AS_COLLECTED) {
-				x->collected = mxp_dim_last_collected_value(d);
-				x->collected_t = (time_t)(usec / 1000000);
-				x->collected_ms = (unsigned)(usec % 1000000 / 1000);
-			} else if (ring) {
+				x->v.collected.value = mxp_dim_last_collected_value(d);
+				x->v.collected.ms = (unsigned)(usec % 1000000 / 1000);
+				x->t = (uint32_t)(usec / 1000000);
+				continue;
+			}
+			x->v.value = NAN;
+			if (ring) {
 				struct ring_span sp;
-				if (!ring_span(&w, d, &sp))
+				if (!ring_span(&w, d, &sp)) {
+					x->t = 0; /* NAN: nothing to send, at no time */
 					continue;
-				x->value_t = sp.b;
+				}
+				x->t = (uint32_t)sp.b;
 				if (held != NULL && held_span.a == sp.a && held_span.b == sp.b) {
-					ring_sum_two(&w, held->dim, d, &sp, source, &held->value, &x->value);
+					ring_sum_two(&w, held->dim, d, &sp, source, &held->v.value, &x->v.value);
 					held = NULL;
 				} else {
 					if (held != NULL)
-						held->value = ring_sum_one(&w, held->dim, &held_span, source);
+						held->v.value = ring_sum_one(&w, held->dim, &held_span, source);
 					held = x;
 					held_span = sp;
 				}
 			} else {
-				x->value = mxp_stored_value(ops, db, d, c->update_every, source, after, before,
-							    &(time_t){0}, &x->value_t);
+				time_t at = 0;
+				x->v.value = mxp_stored_value(ops, db, d, c->update_every, source, after, before,
+							      &(time_t){0}, &at);
+				x->t = (uint32_t)at;
 			}
 		}
 		if (held != NULL)
-			held->value = ring_sum_one(&w, held->dim, &held_span, source);
+			held->v.value = ring_sum_one(&w, held->dim, &held_span, source);
 		if (full) {
 			/* grow outside the read section, then read again */
 			if (reading_grow(r, r->cap + 1) != 0)

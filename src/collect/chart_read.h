@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config/data_source.h"
@@ -16,16 +17,24 @@ struct mxp_chart;
 struct mxp_dim;
 struct mxp_query_ops;
 
-/* What the export of one dim needs, as of one consistent instant. */
+/* What the export of one dim needs, as of one consistent instant. 32 bytes, a chart's
+ * readings side by side: the collector writes them and reads them back at once (80
+ * bytes each until 2026-12-07: a chart of 1,000 dims overflowed the L1 cache). */
 struct mxp_dim_reading {
+	union {
+		long double value;       /* average or sum over the window; NAN = nothing to send */
+		struct {
+			long long value; /* as collected: the raw value */
+			unsigned ms;     /* as collected: the milliseconds of its time, 0..999 */
+		} collected;
+	} v;                             /* which one: the source read */
 	const struct mxp_dim *dim;
+	uint32_t t;              /* whole seconds since the epoch (until 2106, as the pipeline's
+				  * records): as collected, the collection's; else the time the
+				  * value is reported at */
 	bool exported;           /* collected at or after the window's start (the seed's test) */
-	long long collected;     /* as collected: the raw value */
-	time_t collected_t;      /* as collected: its time, whole seconds */
-	unsigned collected_ms;   /* as collected: the milliseconds of that time, 0..999 */
-	long double value;       /* average or sum over the window; NAN = nothing to send */
-	time_t value_t;          /* the time the value is reported at */
 };
+_Static_assert(sizeof(struct mxp_dim_reading) == 32, "a reading is half a cache line");
 
 /* Scratch space a reader keeps across charts (grown as charts grow). */
 struct mxp_chart_reading {

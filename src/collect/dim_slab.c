@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "collect/dim_slab.h"
+#include "collect/huge_map.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MXP_ASAN 1
@@ -54,8 +54,8 @@ static int chunk_add(struct mxp_dim_slab *s)
 	size_t bytes = s->next_chunk;
 	if (bytes < LINE + s->stride)
 		bytes = (LINE + s->stride + 4095) / 4096 * 4096;
-	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
+	void *m = mxp_huge_map(bytes);
+	if (m == NULL)
 		return -ENOMEM;
 	struct mxp_dim_slab_chunk *c = m;
 	c->bytes = bytes;
@@ -111,7 +111,7 @@ void mxp_dim_slab_destroy(struct mxp_dim_slab *s)
 	while (c != NULL) {
 		struct mxp_dim_slab_chunk *next = c->next;
 		unpoison(c, c->bytes);
-		munmap(c, c->bytes);
+		mxp_huge_unmap(c, c->bytes);
 		c = next;
 	}
 	pthread_mutex_destroy(&s->lock);

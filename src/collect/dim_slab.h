@@ -6,7 +6,8 @@
  * calloc, a dim sat among its id and name strings and whatever else the writer thread
  * allocated in between, so each dim was a fresh page and a stride no prefetcher could
  * follow. Here the dims added one after another are adjacent, each on its own cache
- * lines (blocks are multiples of 64 bytes, chunks page-aligned). Measured with `make
+ * lines (blocks are multiples of 64 bytes, chunks page-aligned; those of 2 MiB and more
+ * in transparent huge pages, huge_map.h). Measured with `make
  * bench-netdata` at 1M dims (mxp side, alternating with the calloc build, two pairs):
  * mxp's collector 65-72 -> 43-45 ns per metric, the plugin reader that writes them
  * 1,581-1,713 -> 1,211-1,484 ns (docs/ARCHITECTURE.md, "Layout for the readers").

@@ -83,6 +83,9 @@ struct mxp_dim {
 	double slots[];
 };
 _Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the collector's fields in 64 bytes");
+_Static_assert(offsetof(struct mxp_dim, chart) == 64 &&
+		       offsetof(struct mxp_dim, export_cache) + sizeof(((struct mxp_dim *)0)->export_cache) <= 128,
+	       "a formatter's fields in the second line: one prefetch asks for them all");
 
 /* For a writer that knows which dims it updates next (the plugin parser's END): asks for
  * the lines of d that mxp_dim_set() and mxp_chart_done() write, all but the slots, so

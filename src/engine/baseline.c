@@ -214,9 +214,9 @@ static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct m
 {
 	const struct mxp_export_settings *s = bl->settings;
 	bool collected = s->source == MXP_SOURCE_AS_COLLECTED;
-	if (!collected && isnan(x->value))
+	if (!collected && isnan(x->v.value))
 		return 0;
-	if (!collected && bl->skip_inf && (isinf(x->value) || isinf((double)x->value)))
+	if (!collected && bl->skip_inf && (isinf(x->v.value) || isinf((double)x->v.value)))
 		return 0;
 	char chart_name[MXP_NAME_MAX + 1], dim_name[MXP_NAME_MAX + 1];
 	mxp_name_copy(chart_name, s->send_names ? c->name : c->id);
@@ -230,10 +230,10 @@ static int put_record(struct mxp_baseline *bl, struct mxp_buf *b, const struct m
 		.chart_name = chart_name,
 		.dim_name = dim_name,
 		.collected = collected,
-		.collected_value = x->collected,
-		.collected_ms = x->collected_ms,
-		.value = x->value,
-		.t = (unsigned long long)(collected ? x->collected_t : x->value_t),
+		.collected_value = collected ? x->v.collected.value : 0,
+		.collected_ms = collected ? x->v.collected.ms : 0,
+		.value = collected ? 0 : x->v.value,
+		.t = x->t,
 	};
 	int rc = bl->put(bl, b, &r);
 	return rc < 0 ? rc : 1;

@@ -69,11 +69,11 @@ static int format_one(void *arg, const struct mxp_host *h, const struct mxp_char
 		.chart = c,
 		.dim = x->dim,
 		.hostname = h->is_localhost ? s->hostname : h->hostname,
-		.collected_ms = x->collected_ms,
+		.collected_ms = s->source == MXP_SOURCE_AS_COLLECTED ? x->v.collected.ms : 0,
 	};
 	int rc = s->source == MXP_SOURCE_AS_COLLECTED
-			 ? s->format->put_collected(fw->out, &fw->opt, &series, x->collected, x->collected_t)
-			 : s->format->put_stored(fw->out, &fw->opt, &series, x->value, x->value_t);
+			 ? s->format->put_collected(fw->out, &fw->opt, &series, x->v.collected.value, (time_t)x->t)
+			 : s->format->put_stored(fw->out, &fw->opt, &series, x->v.value, (time_t)x->t);
 	if (rc < 0)
 		return rc;
 	fw->records += rc;

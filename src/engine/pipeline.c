@@ -58,6 +58,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,10 @@ struct record {
 	} v;
 };
 _Static_assert(sizeof(struct record) == 32, "a record is half a cache line");
+/* walk() copies a reading's value into a record as bytes */
+_Static_assert(offsetof(struct record, v.collected.ms) - offsetof(struct record, v) ==
+		       offsetof(struct mxp_dim_reading, v.collected.ms) - offsetof(struct mxp_dim_reading, v),
+	       "a record's value lies as a reading's");
 
 struct shard {
 	unsigned n;                     /* records used */
@@ -261,17 +266,12 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 				const struct mxp_dim_reading *x = &p->reading.dims[i];
 				if (!x->exported)
 					continue;
-				struct record r = {.dim = x->dim, .mask = mask};
-				if (source == MXP_SOURCE_AS_COLLECTED) {
-					r.v.collected.value = x->collected;
-					r.v.collected.ms = x->collected_ms;
-					r.t = (uint32_t)x->collected_t;
-				} else {
-					/* 16 bytes copied as bytes: an assignment goes through the
-					 * x87 (an 80-bit load and store per record) */
-					memcpy(&r.v.stored, &x->value, sizeof(r.v.stored));
-					r.t = (uint32_t)x->value_t;
-				}
+				struct record r = {.dim = x->dim, .mask = mask, .t = x->t};
+				/* the value's 16 bytes as they lie, whichever the source: an
+				 * assignment of the long double goes through the x87 (an 80-bit
+				 * load and store per record) */
+				_Static_assert(sizeof(r.v) == sizeof(x->v), "a record's value is a reading's");
+				memcpy(&r.v, &x->v, sizeof(r.v));
 				/* serial % n, without a division for the usual power of two */
 				const uint32_t serial = x->dim->serial;
 				const unsigned to = (p->n & (p->n - 1)) == 0 ? serial & (p->n - 1) : serial % p->n;
@@ -346,6 +346,16 @@ static void *collector_main(void *arg)
 
 /* ---- formatters ---- */
 
+/* The dim's template for instance k when this pipeline's instance k rendered it, else
+ * NULL. Enough for a format without template variants: the steady state, where a record
+ * needs neither its chart nor its host (template_of's series). */
+__attribute__((always_inline)) static inline const struct mxp_record_template *
+template_cached(const struct mxp_pipeline *p, unsigned k, const struct mxp_dim *d)
+{
+	const struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
+	return t != NULL && t->owner == p->owner[k] ? t : NULL;
+}
+
 /* The dim's record template for instance k, rendered on first use (or when another
  * pipeline left one in the slot). Only this formatter touches this dim's slot: the
  * dim's serial maps it here, and the slot is instance k's of this pipeline alone.
@@ -357,7 +367,7 @@ static const struct mxp_record_template *template_of(const struct mxp_pipeline *
 	struct mxp_dim *d = (struct mxp_dim *)series->dim;
 	struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
 	const struct mxp_format *fmt = p->settings[k]->format;
-	if (t != NULL && t->owner == p->owner[k] &&
+	if (template_cached(p, k, d) != NULL &&
 	    (fmt->template_variant == NULL || t->variant == fmt->template_variant(opt, series)))
 		return t;
 	struct mxp_template_shape shape = {0};
@@ -461,10 +471,8 @@ __attribute__((always_inline)) static inline void prefetch_ahead(const struct mx
 								 unsigned k, bool templates)
 {
 	if (i + FORMAT_AHEAD < sh->n && sh->rec[i + FORMAT_AHEAD].dim != NULL) {
-		const struct mxp_dim *d = sh->rec[i + FORMAT_AHEAD].dim;
-		__builtin_prefetch(&d->chart);
-		if (templates)
-			__builtin_prefetch(&d->export_cache[p->cache_slot[k]]);
+		/* its template slots share the chart's line (store_internal.h) */
+		__builtin_prefetch(&sh->rec[i + FORMAT_AHEAD].dim->chart);
 	}
 	if (templates && i + FORMAT_AHEAD / 2 < sh->n && sh->rec[i + FORMAT_AHEAD / 2].dim != NULL) {
 		const void *t = sh->rec[i + FORMAT_AHEAD / 2].dim->export_cache[p->cache_slot[k]];
@@ -484,6 +492,9 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			.prefix = s->prefix, .send_names = s->send_names, .source = s->source};
 		const bool as_collected = s->source == MXP_SOURCE_AS_COLLECTED;
 		const bool templates = p->cache_slot[k] >= 0 && fmt->render_template != NULL;
+		/* text templates that depend on the instance and the series alone: once
+		 * rendered, a record is the template and two numbers */
+		const bool plain = templates && fmt->put_template == NULL && fmt->template_variant == NULL;
 		/* a body format: at most this many records per request body */
 		const long max_records = fmt->body == NULL ? 0
 					 : s->max_records > 0 ? s->max_records : fmt->body->max_records;
@@ -503,8 +514,14 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			if (o->err != 0)
 				break;
 			const time_t when = (time_t)r->t;
+			const struct mxp_record_template *t;
 			int rc;
-			if (r->dim == NULL) {
+			if (plain && r->dim != NULL && (t = template_cached(p, k, r->dim)) != NULL) {
+				/* the value by address, read where the record holds it (number.h:
+				 * mxp_num_ld7_at) */
+				rc = mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected.value : 0,
+						      &r->v.stored, when);
+			} else if (r->dim == NULL) {
 				/* the host's own series, one at a time, each counted against the body's
 				 * bound like any record */
 				const struct mxp_host *h = r->v.host;
@@ -532,10 +549,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 					.collected_ms = as_collected ? r->v.collected.ms : 0,
 				};
 				const long long cv = as_collected ? r->v.collected.value : 0;
-				const struct mxp_record_template *t =
-					templates ? template_of(p, f, k, &opt, &series) : NULL;
-				/* the common case takes the value by address, read where the
-				 * record holds it (number.h: mxp_num_ld7_at) */
+				t = templates ? template_of(p, f, k, &opt, &series) : NULL;
 				if (t != NULL && fmt->put_template == NULL)
 					rc = mxp_template_put(&o->buf, t, as_collected, cv, &r->v.stored, when);
 				else if (t != NULL)

@@ -114,8 +114,8 @@ static void check_chart(const struct mxp_chart *c, struct mxp_chart_reading *r, 
 		if (!r->dims[i].exported)
 			continue;
 		if (first < 0)
-			first = r->dims[i].collected;
-		else if (r->dims[i].collected != first)
+			first = r->dims[i].v.collected.value;
+		else if (r->dims[i].v.collected.value != first)
 			st->mismatches++;
 	}
 	if (first > 0 && (uint64_t)first > st->max_seen)
@@ -135,13 +135,13 @@ static void check_chart(const struct mxp_chart *c, struct mxp_chart_reading *r, 
 	time_t t0 = 0;
 	for (size_t i = 0; i < r->ndims; i++) {
 		const struct mxp_dim_reading *x = &r->dims[i];
-		if (!x->exported || isnan(x->value))
+		if (!x->exported || isnan(x->v.value))
 			continue;
 		if (!have) {
 			have = true;
-			v0 = x->value;
-			t0 = x->value_t;
-		} else if (x->value != v0 || x->value_t != t0) {
+			v0 = x->v.value;
+			t0 = x->t;
+		} else if (x->v.value != v0 || x->t != t0) {
 			st->mismatches++;
 		}
 	}

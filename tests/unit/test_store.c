@@ -348,14 +348,14 @@ Test(store, chart_read_as_collected_and_stored)
 	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AS_COLLECTED, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
 	cr_assert_eq(r.ndims, 2);
 	cr_assert(r.dims[0].exported);
-	cr_assert_eq(r.dims[0].collected, 22);
-	cr_assert_eq(r.dims[0].collected_t, 1012, "its own collection time, whole seconds");
+	cr_assert_eq(r.dims[0].v.collected.value, 22);
+	cr_assert_eq(r.dims[0].t, 1012, "its own collection time, whole seconds");
 	cr_assert_not(r.dims[1].exported, "not collected since the window's start");
 
 	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AVERAGE, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
 	cr_assert(r.dims[0].exported);
-	cr_assert_float_eq((double)r.dims[0].value, 12.5, 1e-12, "FORMATS.md §7 worked example");
-	cr_assert_eq(r.dims[0].value_t, 1007);
+	cr_assert_float_eq((double)r.dims[0].v.value, 12.5, 1e-12, "FORMATS.md §7 worked example");
+	cr_assert_eq(r.dims[0].t, 1007);
 	mxp_chart_reading_free(&r);
 	mxp_store_free(big);
 }
@@ -406,16 +406,16 @@ Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
 				cr_assert_eq(a->exported, b->exported, "window %zu dim %d", w, i);
 				if (!a->exported)
 					continue;
-				if (isnan(a->value) || isnan(b->value)) {
-					cr_assert(isnan(a->value) && isnan(b->value), "window %zu source %zu dim %d: %Lg vs %Lg", w, k,
-						  i, a->value, b->value);
+				if (isnan(a->v.value) || isnan(b->v.value)) {
+					cr_assert(isnan(a->v.value) && isnan(b->v.value), "window %zu source %zu dim %d: %Lg vs %Lg", w, k,
+						  i, a->v.value, b->v.value);
 					nans++;
 					continue;
 				}
 				/* the 80 bits that hold the value, not the padding */
-				cr_assert_eq(memcmp(&a->value, &b->value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg", w,
-					     k, i, a->value, b->value);
-				cr_assert_eq(a->value_t, b->value_t, "window %zu dim %d", w, i);
+				cr_assert_eq(memcmp(&a->v.value, &b->v.value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg", w,
+					     k, i, a->v.value, b->v.value);
+				cr_assert_eq(a->t, b->t, "window %zu dim %d", w, i);
 				compared++;
 			}
 		}
@@ -477,11 +477,11 @@ Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_valu
 			for (int i = 0; i < NDIMS; i++) {
 				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
 				cr_assert(a->exported && b->exported, "window %zu dim %d", w, i);
-				cr_assert_eq(memcmp(&a->value, &b->value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg",
-					     w, k, i, a->value, b->value);
-				fractional += a->value != floorl(a->value);
-				zero += a->value == 0;
-				negative_zero += a->value == 0 && signbit(a->value);
+				cr_assert_eq(memcmp(&a->v.value, &b->v.value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg",
+					     w, k, i, a->v.value, b->v.value);
+				fractional += a->v.value != floorl(a->v.value);
+				zero += a->v.value == 0;
+				negative_zero += a->v.value == 0 && signbit(a->v.value);
 				compared++;
 			}
 		}
