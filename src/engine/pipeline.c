@@ -91,8 +91,9 @@ struct record {
 };
 _Static_assert(sizeof(struct record) == 32, "a record is half a cache line");
 /* walk() copies a reading's value into a record as bytes */
-_Static_assert(offsetof(struct record, v.collected.ms) - offsetof(struct record, v) ==
-		       offsetof(struct mxp_dim_reading, v.collected.ms) - offsetof(struct mxp_dim_reading, v),
+_Static_assert(sizeof(((struct record *)0)->v) == sizeof(((struct mxp_dim_reading *)0)->v) &&
+		       offsetof(struct record, v.collected.ms) - offsetof(struct record, v) ==
+			       offsetof(struct mxp_dim_reading, v.collected.ms) - offsetof(struct mxp_dim_reading, v),
 	       "a record's value lies as a reading's");
 
 struct shard {
@@ -270,7 +271,6 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 				/* the value's 16 bytes as they lie, whichever the source: an
 				 * assignment of the long double goes through the x87 (an 80-bit
 				 * load and store per record) */
-				_Static_assert(sizeof(r.v) == sizeof(x->v), "a record's value is a reading's");
 				memcpy(&r.v, &x->v, sizeof(r.v));
 				/* serial % n, without a division for the usual power of two */
 				const uint32_t serial = x->dim->serial;
