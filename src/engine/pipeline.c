@@ -46,7 +46,10 @@
  *
  * Backpressure, never loss: a formatter with MXP_PIPELINE_SHARDS shards unreleased makes
  * the collector wait in mxp_channel_acquire_wait_spsc; a formatter whose output buffers
- * are all at the sink waits the same way. Steady state allocates nothing: shards,
+ * are all at the sink waits the same way. The shards' channel waits in batches
+ * (channel.h): a collector that waits sleeps until half the shards are free, a formatter
+ * that waits until a quarter are full or the window's last is published (a flush), so
+ * the two, about as fast as each other, do not hand a core back and forth per shard. Steady state allocates nothing: shards,
  * buffers, acks and commands are channel objects allocated at creation; only an output
  * buffer may grow.
  *
@@ -307,11 +310,13 @@ static void collect_window(struct mxp_pipeline *p, struct window_cmd *cmd)
 			s->n = 0;
 		}
 		s->end = true;
-		mxp_channel_publish_spsc(&p->f[i].shards, s);
+		/* wakes the formatter, however few shards it was waiting for */
+		mxp_channel_publish_flush_spsc(&p->f[i].shards, s);
 		p->cur[i] = NULL;
 	}
 	for (unsigned i = 0; i < p->n; i++) {
-		struct ack *a = mxp_channel_receive_wait_spsc(&p->f[i].ack, &p->stop);
+		/* asleep at once: the formatter has up to MXP_PIPELINE_SHARDS shards to go */
+		struct ack *a = mxp_channel_receive_sleep_spsc(&p->f[i].ack, &p->stop);
 		if (a == NULL) {
 			err = -ECANCELED;
 			break;
@@ -336,7 +341,8 @@ static void *collector_main(void *arg)
 {
 	struct mxp_pipeline *p = arg;
 	struct window_cmd *cmd;
-	while ((cmd = mxp_channel_receive_wait_spsc(&p->cmd, &p->stop)) != NULL) {
+	/* asleep at once: windows are seconds apart */
+	while ((cmd = mxp_channel_receive_sleep_spsc(&p->cmd, &p->stop)) != NULL) {
 		collect_window(p, cmd);
 		mxp_thread_cpu_sample(&p->collector_cpu);
 		mxp_channel_release_spsc(&p->cmd, cmd);
@@ -926,7 +932,9 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 		mxp_thread_cpu_init(&f->cpu, name);
 		if ((err = mxp_channel_init(&f->shards, MXP_PIPELINE_SHARDS, sizeof(struct shard), 0)) != 0 ||
 		    (err = mxp_channel_init(&f->out, MXP_PIPELINE_OUTBUFS * k, sizeof(struct outbuf), 0)) != 0 ||
-		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0)
+		    (err = mxp_channel_init(&f->ack, 1, sizeof(struct ack), 0)) != 0 ||
+		    (err = mxp_channel_set_batch(&f->shards, MXP_PIPELINE_FORMATTER_WAKE,
+						 MXP_PIPELINE_COLLECTOR_WAKE)) != 0)
 			goto fail;
 		mxp_channel_set_full_bell(&f->out, &p->sink_bell);
 	}

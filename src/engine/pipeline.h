@@ -14,7 +14,9 @@
 #include "format/buf.h"
 
 #define MXP_PIPELINE_SHARD_RECORDS 256u	/* records per shard (one channel object) */
-#define MXP_PIPELINE_SHARDS 16u		/* shards in flight per formatter: beyond, the collector waits */
+#define MXP_PIPELINE_SHARDS 64u		/* shards in flight per formatter: beyond, the collector waits */
+#define MXP_PIPELINE_FORMATTER_WAKE 16u	/* shards a waiting formatter sleeps for (or the window's last) */
+#define MXP_PIPELINE_COLLECTOR_WAKE 32u	/* free shards a waiting collector sleeps for */
 #define MXP_PIPELINE_OUTBUFS 4u		/* output buffers per formatter: filled, at the sink, in between */
 #define MXP_PIPELINE_BODY_BYTES (8u * 1024u * 1024u) /* an HTTP request body is handed on
 							 * past this many bytes (before sealing)

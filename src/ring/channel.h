@@ -12,6 +12,17 @@
  * (doorbell.h) that the other side's publish / release rings, so an idle channel costs
  * no CPU and a sleeping waiter is woken at once.
  *
+ * Waiting in batches (mxp_channel_set_batch): a side may instead sleep at once and be
+ * woken only when `want` objects are there for it, so that two threads that run at
+ * about the same speed do not hand the core back and forth for every object (measured
+ * on the pipeline's collector -> formatter hop: docs/ARCHITECTURE.md). Releases always
+ * come back in the end (a consumer gives back all it took), so a waiting producer's
+ * count reaches its want; a producer that will not publish more for a while (the end of
+ * a batch) publishes its last object with mxp_channel_publish_flush_spsc, which wakes
+ * the consumer whatever it waits for. `flushes` counts those: the consumer reads it
+ * before its last look at the ring, and a sleep ends when it changed (doorbell.h says
+ * why no wake-up is lost).
+ *
  * Two SPSC rings carry the pointers: `full` (producer -> consumer) and `empty`
  * (consumer -> producer); the `objects` objects start in `empty`. At every moment each
  * object is in exactly one place: in `empty`, held by the producer, in `full`, or held
@@ -66,6 +77,11 @@ struct mxp_channel {
 	size_t stride;			/* object_size rounded up to whole cache lines */
 	size_t object_size;
 	unsigned int objects;
+	/* how many objects a waiting consumer / producer sleeps for (1 unless set) */
+	unsigned int full_want, empty_want;
+	/* producer only (the consumer reads it): publishes that wake the consumer whatever
+	 * its full_want (mxp_channel_publish_flush_spsc) */
+	unsigned int flushes;
 	/* A waiter that polled in vain sleeps on a doorbell (doorbell.h): publish rings
 	 * full_bell, release rings empty_bell. Each is the channel's own unless set to one
 	 * shared with other channels (a consumer of several, the pipeline's sink). */
@@ -87,6 +103,14 @@ int mxp_channel_init(struct mxp_channel *ch, unsigned int objects, size_t object
  * for a consumer that waits on several channels at once. */
 void mxp_channel_set_full_bell(struct mxp_channel *ch, struct mxp_doorbell *db);
 
+/* Setup only (no thread running), and only with the channel's own bells: a consumer
+ * that waits sleeps at once until full_want objects are published (or a flush), a
+ * producer until empty_want objects are released, instead of spinning and yielding
+ * first and waking for each one. 1 <= each <= objects, and a producer that waits MUST
+ * hold no more than objects - empty_want of them (else the consumer can never release
+ * enough). 0 or -EINVAL. */
+int mxp_channel_set_batch(struct mxp_channel *ch, unsigned int full_want, unsigned int empty_want);
+
 /* Frees the pool and the rings, wherever the objects are. Only when neither thread can
  * touch the channel any more. Safe on a zeroed struct and twice in a row. */
 void mxp_channel_free(struct mxp_channel *ch);
@@ -103,6 +127,11 @@ void *mxp_channel_acquire_spsc(struct mxp_channel *ch);
  * channel, to the consumer. Never fails; the producer MUST NOT touch obj afterwards. */
 void mxp_channel_publish_spsc(struct mxp_channel *ch, void *obj);
 
+/* Producer only. As mxp_channel_publish_spsc(), and wakes a consumer that waits for a
+ * batch (mxp_channel_set_batch) whatever it waits for: for the last object before the
+ * producer stops publishing for a while. */
+void mxp_channel_publish_flush_spsc(struct mxp_channel *ch, void *obj);
+
 /* Consumer only. The oldest published object, or NULL when there is none. */
 void *mxp_channel_receive_spsc(struct mxp_channel *ch);
 
@@ -113,13 +142,14 @@ void mxp_channel_release_spsc(struct mxp_channel *ch, void *obj);
 /* Producer only. Like mxp_channel_acquire_spsc(), but while there is no empty object it
  * waits: spins briefly (ck_backoff), then yields, then sleeps on the channel's
  * empty_bell until a release rings it (or MXP_CHANNEL_SLEEP_MAX_NS), retrying in
- * between. Returns an
+ * between; with a batch set (mxp_channel_set_batch), asleep at once until empty_want
+ * objects are back. Returns an
  * object, or NULL once *stop was seen nonzero and the channel then still had no empty
  * object. *stop is read with ck_pr_load_int: set it with ck_pr_store_int. */
 void *mxp_channel_acquire_wait_spsc(struct mxp_channel *ch, const int *stop);
 
 /* Consumer only. Like mxp_channel_receive_spsc(), waiting as above while nothing is
- * published. Returns an object, or NULL once *stop was seen nonzero and the channel was
+ * published (with a batch set: asleep until full_want objects, or a flush). Returns an object, or NULL once *stop was seen nonzero and the channel was
  * empty after that. So if the producer, after its last publish, sets *stop with
  *	ck_pr_fence_store();	(the last publish before the flag)
  *	ck_pr_store_int(stop, 1);

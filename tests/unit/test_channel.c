@@ -348,3 +348,149 @@ Test(channel, a_consumer_that_sleeps_at_once_drains_everything_in_order)
 {
 	drain_through_waits(true);
 }
+
+Test(channel, set_batch_takes_wants_from_one_to_the_objects_and_only_with_own_bells)
+{
+	struct mxp_channel *ch = channel_new(8, 8, 0);
+	cr_assert_eq(mxp_channel_set_batch(ch, 0, 1), -EINVAL);
+	cr_assert_eq(mxp_channel_set_batch(ch, 1, 0), -EINVAL);
+	cr_assert_eq(mxp_channel_set_batch(ch, 9, 1), -EINVAL);
+	cr_assert_eq(mxp_channel_set_batch(ch, 1, 9), -EINVAL);
+	cr_assert_eq(mxp_channel_set_batch(ch, 8, 4), 0);
+	cr_assert_eq(ch->full_want, 8);
+	cr_assert_eq(ch->empty_want, 4);
+	struct mxp_doorbell shared = {0};
+	mxp_channel_set_full_bell(ch, &shared);
+	cr_assert_eq(mxp_channel_set_batch(ch, 2, 2), -EINVAL, "a shared bell has one want for several channels");
+	channel_delete(ch);
+}
+
+/* A consumer that waits for a batch of 4: three publishes leave it asleep, the fourth
+ * wakes it, and a flush wakes it for one. Each wake must come from a ring: the sleep's
+ * own bound is 10 s, and the test gives each wake 5 s. */
+struct batch_consumer {
+	struct mxp_channel *ch;
+	int stop;
+	unsigned received;      /* ck_pr: read by the test thread */
+};
+
+static void *batch_consume(void *arg)
+{
+	struct batch_consumer *c = arg;
+	void *o;
+	while ((o = mxp_channel_receive_wait_spsc(c->ch, &c->stop)) != NULL) {
+		ck_pr_store_uint(&c->received, ck_pr_load_uint(&c->received) + 1);
+		mxp_channel_release_spsc(c->ch, o);
+	}
+	return NULL;
+}
+
+static bool received_within(struct batch_consumer *c, unsigned n, long ms)
+{
+	for (long t = 0; t < ms; t += 1) {
+		if (ck_pr_load_uint(&c->received) >= n)
+			return true;
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+	return ck_pr_load_uint(&c->received) >= n;
+}
+
+Test(channel, a_batch_consumer_sleeps_until_its_want_or_a_flush)
+{
+	struct batch_consumer c = {.ch = channel_new(8, 8, 0)};
+	cr_assert_eq(mxp_channel_set_batch(c.ch, 4, 1), 0);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, batch_consume, &c), 0);
+	nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL); /* let it fall asleep */
+
+	for (int i = 0; i < 3; i++)
+		mxp_channel_publish_spsc(c.ch, mxp_channel_acquire_spsc(c.ch));
+	/* a consumer woken by the first publish would have taken it in this time */
+	cr_assert_not(received_within(&c, 1, 100), "woken before its batch of 4");
+	mxp_channel_publish_spsc(c.ch, mxp_channel_acquire_spsc(c.ch));
+	cr_assert(received_within(&c, 4, 5000), "the fourth publish wakes it (got %u)", c.received);
+
+	/* asleep again, for 4 more: one flushed object is enough */
+	nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+	void *o = mxp_channel_acquire_wait_spsc(c.ch, &c.stop);
+	cr_assert_not_null(o);
+	mxp_channel_publish_flush_spsc(c.ch, o);
+	cr_assert(received_within(&c, 5, 5000), "a flush wakes it for one (got %u)", c.received);
+
+	ck_pr_store_int(&c.stop, 1);
+	mxp_doorbell_ring(c.ch->full_bell);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	census(c.ch, NULL, 0, NULL, 0);
+	channel_delete(c.ch);
+}
+
+/* A producer that waits for a batch of 4 free objects: with all 8 out and the consumer
+ * giving one back every 10 ms, its acquire returns only once 4 are back (it takes one:
+ * at least 3 remain). */
+struct slow_releaser {
+	struct mxp_channel *ch;
+	void *held[8];
+	unsigned n;
+};
+
+static void *release_slowly(void *arg)
+{
+	struct slow_releaser *r = arg;
+	for (unsigned i = 0; i < r->n; i++) {
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+		mxp_channel_release_spsc(r->ch, r->held[i]);
+	}
+	return NULL;
+}
+
+Test(channel, a_batch_producer_sleeps_until_its_want_is_released)
+{
+	struct slow_releaser r = {.ch = channel_new(8, 8, 0), .n = 8};
+	int never = 0;
+	cr_assert_eq(mxp_channel_set_batch(r.ch, 1, 4), 0);
+	for (unsigned i = 0; i < 8; i++)
+		mxp_channel_publish_spsc(r.ch, mxp_channel_acquire_spsc(r.ch));
+	for (unsigned i = 0; i < 8; i++)
+		r.held[i] = mxp_channel_receive_spsc(r.ch);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, release_slowly, &r), 0);
+	void *o = mxp_channel_acquire_wait_spsc(r.ch, &never);
+	cr_assert_not_null(o);
+	cr_assert_geq(mxp_channel_empty_count(r.ch), 3, "woken before 4 were back (%u left after its take)",
+		      mxp_channel_empty_count(r.ch));
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	census(r.ch, &o, 1, NULL, 0);
+	channel_delete(r.ch);
+}
+
+/* The drain above with both sides waiting in batches (2 of 3 objects each way) and the
+ * producer flushing every 1,000th message and its last: nothing lost, in order, and no
+ * side left asleep (a lost wake would show as a 10 s stall of the test). */
+Test(channel, batch_waits_drain_everything_in_order)
+{
+	struct wait_pair w = {.ch = channel_new(3, 16, 0)};
+	cr_assert_eq(mxp_channel_set_batch(w.ch, 2, 2), 0);
+	pthread_t consumer;
+	cr_assert_eq(pthread_create(&consumer, NULL, wait_consumer, &w), 0);
+	nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+	for (uint64_t i = 0; i < WAIT_MESSAGES; i++) {
+		uint64_t *o = mxp_channel_acquire_wait_spsc(w.ch, &w.never);
+		cr_assert_not_null(o);
+		o[0] = i;
+		o[1] = i * 3;
+		if (i % 1000 == 999 || i + 1 == WAIT_MESSAGES)
+			mxp_channel_publish_flush_spsc(w.ch, o);
+		else
+			mxp_channel_publish_spsc(w.ch, o);
+	}
+	ck_pr_fence_store();
+	ck_pr_store_int(&w.producer_done, 1);
+	/* a consumer that waits for a batch sleeps at once: the stop rings it (as the
+	 * pipeline's stop does every bell) */
+	mxp_doorbell_ring(w.ch->full_bell);
+	cr_assert_eq(pthread_join(consumer, NULL), 0);
+	cr_assert_eq(w.received, WAIT_MESSAGES);
+	cr_assert_not(w.out_of_order);
+	census(w.ch, NULL, 0, NULL, 0);
+	channel_delete(w.ch);
+}
