@@ -49,9 +49,9 @@
  * are all at the sink waits the same way. The shards' channel waits in batches
  * (channel.h): a collector that waits sleeps until half the shards are free, a formatter
  * that waits until a quarter are full or the window's last is published (a flush), so
- * the two, about as fast as each other, do not hand a core back and forth per shard. Steady state allocates nothing: shards,
- * buffers, acks and commands are channel objects allocated at creation; only an output
- * buffer may grow.
+ * the two, about as fast as each other, do not hand a core back and forth per shard.
+ * Steady state allocates nothing: shards, buffers, acks and commands are channel objects
+ * allocated at creation; only an output buffer may grow.
  *
  * Stop: mxp_pipeline_free() sets `stop` (between exports, so nothing is in flight); every
  * waiting call then returns NULL and each thread returns; free joins them all.

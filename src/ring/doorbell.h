@@ -11,8 +11,8 @@
  * storing `sleeping`, and FUTEX_WAIT sleeps only while `seq` is unchanged, so a ring
  * between the check and the sleep is not lost. Only the ringer that turns `sleeping`
  * back off (a compare-and-swap) bumps and wakes: one system call per sleep, however
- * many publish while the woken thread gets back on a core. A sleep also ends at its timeout, which
- * bounds how late a stop flag (set without ringing) is seen.
+ * many publish while the woken thread gets back on a core. A sleep also ends at its
+ * timeout, which bounds how late a stop flag (set without ringing) is seen.
  *
  * Waiting for several (mxp_doorbell_sleep_until, mxp_doorbell_ring_counted): a waiter
  * may ask to be woken only once `want` units of work are there (a channel's consumer
