@@ -74,6 +74,7 @@
 #include "engine/pipeline.h"
 #include "engine/thread_cpu.h"
 #include "format/format.h"
+#include "format/template_put.h"
 #include "ring/channel.h"
 
 /* 32 bytes: records cross from the collector's core to a formatter's, a cache line

@@ -74,8 +74,8 @@ struct mxp_record_template {
 	char bytes[];            /* a + b + c, then MXP_TEMPLATE_SLACK bytes of zeros */
 };
 
-/* Bytes allocated after a template's parts: mxp_template_put copies each part in
- * 16-byte pieces, reading up to 15 bytes past its end. */
+/* Bytes allocated after a template's parts: mxp_template_put (template_put.h) copies
+ * each part in 16-byte pieces, reading up to 15 bytes past its end. */
 #define MXP_TEMPLATE_SLACK 16u
 
 struct mxp_template_shape {
@@ -115,14 +115,6 @@ struct mxp_format {
 	/* NULL for a line format; else how its records make HTTP request bodies. */
 	const struct mxp_body *body;
 };
-
-/* Appends a record from template tpl: the value is `collected` (%lld) when
- * as_collected, else *stored (%0.7Lf; NaN appends nothing and returns 0; not read when
- * as_collected). By address, so that the value is read where it lies (number.h's
- * mxp_num_ld7_at says why). Returns 1 when a record was appended, 0 when skipped,
- * -ENOMEM. */
-int mxp_template_put(struct mxp_buf *b, const struct mxp_record_template *tpl, bool as_collected,
-		     long long collected, const long double *stored, time_t t);
 
 extern const struct mxp_format mxp_format_graphite;
 extern const struct mxp_format mxp_format_opentsdb_telnet;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/number.h"
+#include "format/number_fast.h"
 
 /* The tests that build long doubles from their bits need the x87 extended format. */
 #if LDBL_MANT_DIG == 64 && LDBL_MAX_EXP == 16384 && defined(__BYTE_ORDER__) && \
@@ -109,26 +109,31 @@ static void test_ld_bits(long double v, unsigned *se, unsigned long long *m)
 	*m = m64;
 }
 
+/* Compares both writers of "%0.7Lf" with snprintf: the out-of-line mxp_num_ld7 and the
+ * inline one the formatters' loop uses (number_fast.h). */
 static void test_ld7(struct test_run *run, long double v)
 {
 	int wn = snprintf(run->want, MXP_NUM_MAX, "%0.7Lf", v);
-	size_t gn;
 
-	memset(run->got, 0x5a, 32);
-	gn = mxp_num_ld7(run->got, v);
 	run->compared++;
-	if (wn >= 0 && gn == (size_t)wn && memcmp(run->got, run->want, gn + 1) == 0)
-		return;
-	if (run->failed++ < TEST_REPORT_MAX) {
-		unsigned se;
-		unsigned long long m;
+	for (int inl = 0; inl <= 1; inl++) {
+		size_t gn;
 
-		test_ld_bits(v, &se, &m);
-		fprintf(stderr,
-			"%s: mismatch for se=0x%04x m=0x%016llx (%La): snprintf \"%.80s\" (%d), "
-			"mxp_num_ld7 \"%.80s\" (%zu)\n",
-			run->name, se, m, v, run->want, wn, gn < MXP_NUM_MAX && run->got[gn] == '\0' ? run->got : "(no NUL)",
-			gn);
+		memset(run->got, 0x5a, 32);
+		gn = inl ? mxp_num_ld7_at_inline(run->got, &v) : mxp_num_ld7(run->got, v);
+		if (wn >= 0 && gn == (size_t)wn && memcmp(run->got, run->want, gn + 1) == 0)
+			continue;
+		if (run->failed++ < TEST_REPORT_MAX) {
+			unsigned se;
+			unsigned long long m;
+
+			test_ld_bits(v, &se, &m);
+			fprintf(stderr,
+				"%s: mismatch for se=0x%04x m=0x%016llx (%La): snprintf \"%.80s\" (%d), "
+				"%s \"%.80s\" (%zu)\n",
+				run->name, se, m, v, run->want, wn, inl ? "mxp_num_ld7_at_inline" : "mxp_num_ld7",
+				gn < MXP_NUM_MAX && run->got[gn] == '\0' ? run->got : "(no NUL)", gn);
+		}
 	}
 }
 
@@ -541,7 +546,7 @@ Test(number, ld7_specials)
 #endif
 }
 
-/* mxp_num_ld_isnan_at reads the bits where it can: it must agree with isnan() on every
+/* mxp_num_ld_isnan_at (and its inline form) reads the bits where it can: it must agree with isnan() on every
  * class of encoding, the ones the x87 takes as invalid (and so as NaN) included. */
 Test(number, ld_isnan_at_agrees_with_isnan)
 {
@@ -567,6 +572,8 @@ Test(number, ld_isnan_at_agrees_with_isnan)
 			int want = isnan(v) != 0;
 			cr_assert_eq(mxp_num_ld_isnan_at(&v) != 0, want, "sign %d exponent %#x mantissa %#llx", neg, bexp,
 				     (unsigned long long)m);
+			cr_assert_eq(mxp_num_ld_isnan_at_inline(&v) != 0, want, "inline: sign %d exponent %#x mantissa %#llx",
+				     neg, bexp, (unsigned long long)m);
 			checked++;
 			nans += (unsigned long)want;
 		}
