@@ -1,7 +1,7 @@
 /* pipeline.h — one instance's export split across threads: a collector walks the store
  * into shards of records, N formatters turn shards into bytes, a sink delivers the bytes.
  * The threads, what each hands to the next and the ordering relied on are described at
- * the top of pipeline.c. */
+ * the top of pipeline_internal.h. */
 #ifndef MXP_PIPELINE_H
 #define MXP_PIPELINE_H
 
