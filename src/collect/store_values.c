@@ -33,8 +33,14 @@ static double dim_value_signed(const struct mxp_dim *d, long double row_total, l
 	if (!d->pending_set || !d->has_prev)
 		return NAN;
 
-	/* a counter that went backwards was reset or wrapped: netdata counts 0 for it */
-	long long delta = d->pending >= d->prev_collected ? d->pending - d->prev_collected : 0;
+	/* a counter that went backwards was reset or wrapped: netdata counts 0 for it. The
+	 * difference is taken unsigned: two values of opposite signs can lie more than
+	 * LLONG_MAX apart (a signed overflow, found by fuzz_plugin_protocol), and with
+	 * pending >= prev the unsigned difference is exact, 0..2^64-1, which a long double
+	 * holds exactly. */
+	unsigned long long delta = d->pending >= d->prev_collected
+					   ? (unsigned long long)d->pending - (unsigned long long)d->prev_collected
+					   : 0;
 
 	switch (d->algorithm) {
 	case MXP_ALG_ABSOLUTE:

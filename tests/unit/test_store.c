@@ -1,6 +1,7 @@
 /* test_store.c — the store: structure, netdata's algorithms, slots, gaps, removal. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -257,6 +258,27 @@ Test(store, incremental_is_a_rate_per_second_and_resets_count_zero)
 	mxp_dim_set(d, 5);
 	done_at(c, 2004, 0);
 	cr_assert_float_eq(slot_at(d, 2004), 0.0, 1e-12, "a counter that went back counts 0");
+}
+
+/* Two collections of opposite signs more than LLONG_MAX apart: the change is exact (its
+ * signed difference would overflow; fuzz_plugin_protocol found it), for the rate and for
+ * the percentage of the row's growth. */
+Test(store, a_change_past_llong_max_is_exact)
+{
+	struct mxp_chart *c = chart("net", "far", 1);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_INCREMENTAL);
+	struct mxp_dim *p = mxp_dim_add(c, "p", NULL, 1, 1, MXP_ALG_PCENT_OVER_DIFF);
+	mxp_dim_set(d, -5);
+	mxp_dim_set(p, -5);
+	done_at(c, 3000, 0);
+	mxp_dim_set(d, LLONG_MAX);
+	mxp_dim_set(p, LLONG_MAX);
+	done_at(c, 3001, 0);
+	/* LLONG_MAX + 5 = 2^63 + 4, per second; as a double: 2^63 */
+	cr_assert_eq(slot_at(d, 3001), (double)((long double)LLONG_MAX + 5), "%a", slot_at(d, 3001));
+	cr_assert_eq(slot_at(d, 3001), 0x1p63);
+	/* the row grew by 2 * (2^63 + 4); p's share of it is half */
+	cr_assert_float_eq(slot_at(p, 3001), 50.0, 1e-12);
 }
 
 Test(store, percentages_of_the_row_and_of_its_growth)
