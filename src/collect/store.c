@@ -75,8 +75,8 @@ static void labels_free(struct mxp_label *l, size_t n)
 
 static void dim_free(struct mxp_store *s, struct mxp_dim *d)
 {
-	for (unsigned k = 0; k < MXP_DIM_CACHE_SLOTS; k++)
-		free(d->export_cache[k]);
+	/* the dim's templates go with its serial (series_cache.h) */
+	mxp_series_cache_serial_give_back(&s->series, d->serial);
 	free(d->id);
 	free(d->name);
 	mxp_dim_slab_give_back(&s->dim_slab, d);
@@ -130,7 +130,14 @@ struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (mxp_series_cache_init(&s->series) != 0) {
+		mxp_dim_slab_destroy(&s->dim_slab);
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (pthread_rwlock_init(&s->structure_lock, NULL) != 0) {
+		mxp_series_cache_destroy(&s->series);
 		mxp_dim_slab_destroy(&s->dim_slab);
 		free(s);
 		return NULL;
@@ -155,6 +162,7 @@ void mxp_store_free(struct mxp_store *s)
 		h = next;
 	}
 	ck_epoch_unregister(&s->reclaim_record);
+	mxp_series_cache_destroy(&s->series);
 	mxp_dim_slab_destroy(&s->dim_slab);
 	while (s->readers_owned != NULL) {
 		struct mxp_store_reader *next = s->readers_owned->next_owned;
@@ -353,6 +361,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 		errno = ENOMEM;
 		return NULL;
 	}
+	d->serial = MXP_SERIAL_NONE; /* until taken under the lock, below */
 	d->chart = c;
 	d->id = dup_or_null(id, &failed);
 	d->name = dup_or_null(name ? name : id, &failed);
@@ -376,7 +385,13 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 			return NULL;
 		}
 	}
-	d->serial = s->next_dim_serial++;
+	int rc = mxp_series_cache_serial_take(&s->series, &d->serial);
+	if (rc != 0) {
+		pthread_rwlock_unlock(&s->structure_lock);
+		dim_free(s, d);
+		errno = -rc;
+		return NULL;
+	}
 	const struct mxp_dim *first = c->dims;
 	if (first != NULL && (first->algorithm != d->algorithm || magnitude(first->multiplier) != magnitude(d->multiplier) ||
 			      magnitude(first->divisor) != magnitude(d->divisor)))
@@ -468,7 +483,7 @@ int mxp_store_cache_slot_get(struct mxp_store *s)
 {
 	int slot = -1;
 	pthread_mutex_lock(&s->readers_lock);
-	for (int k = 0; k < MXP_DIM_CACHE_SLOTS; k++) {
+	for (int k = 0; k < (int)MXP_SERIES_CACHE_SLOTS; k++) {
 		if (!(s->cache_slots & (1u << k))) {
 			s->cache_slots |= 1u << k;
 			slot = k;

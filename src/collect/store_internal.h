@@ -29,13 +29,13 @@
 #include <stddef.h>
 
 #include "collect/dim_slab.h"
+#include "collect/series_cache.h"
 #include "mxp/store.h"
 #include "mxp/query.h"
 
 #define MXP_STORE_DEFAULT_HISTORY 32u
 #define MXP_STORE_MAX_HISTORY (1u << 24) /* slots per dim: 128 MiB each, past any sane config */
 
-#define MXP_DIM_CACHE_SLOTS 4
 #define MXP_DIM_AHEAD 8         /* how far a dim's `ahead` points */
 
 struct mxp_dim {
@@ -49,20 +49,16 @@ struct mxp_dim {
 	uint64_t collections;          /* how many times it was collected */
 	int64_t first_t;               /* time of the oldest slot ever stored; 0 = none */
 	int64_t last_t;                /* time of the newest slot; 0 = none */
-	uint32_t serial;               /* store-wide index, for per-instance caches */
+	uint32_t serial;               /* unique among live dims: formatter choice and the
+					* exporters' caches (series_cache.h) */
 	/* The dim added MXP_DIM_AHEAD dims after this one in its chart, or NULL: published
 	 * as `next` is (release store of a whole dim). A reader at this dim can ask for that
 	 * one's lines without walking the list to it (chart_read.c's prefetch). */
 	struct mxp_dim *ahead;
 
-	/* The next 40: what a formatter reads for every record of the dim. */
+	/* What a formatter reads of a record's dim when the record's template is not enough
+	 * (the template's first render, formats with template variants). */
 	struct mxp_chart *chart;
-	/* Exporters' per-series caches (the record templates of format.h), one slot per
-	 * pipeline that holds one (mxp_store_cache_slot_get). Slot k of a dim is written
-	 * and read only by the one formatter thread of slot k's pipeline that the dim's
-	 * serial maps to, inside the collector's epoch section; dim_free() frees them. */
-	void *export_cache[MXP_DIM_CACHE_SLOTS];
-
 	char *id;
 	char *name;
 	long multiplier;
@@ -83,9 +79,6 @@ struct mxp_dim {
 	double slots[];
 };
 _Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the collector's fields in 64 bytes");
-_Static_assert(offsetof(struct mxp_dim, chart) == 64 &&
-		       offsetof(struct mxp_dim, export_cache) + sizeof(((struct mxp_dim *)0)->export_cache) <= 128,
-	       "a formatter's fields in the second line: one prefetch asks for them all");
 
 /* For a writer that knows which dims it updates next (the plugin parser's END): asks for
  * the lines of d that mxp_dim_set() and mxp_chart_done() write, all but the slots, so
@@ -156,18 +149,19 @@ struct mxp_store {
 	pthread_rwlock_t structure_lock;
 	uint32_t next_host_serial;
 	uint32_t next_chart_serial;
-	uint32_t next_dim_serial;
 	ck_epoch_t epoch;
 	ck_epoch_record_t reclaim_record;  /* used under structure_lock only */
 	pthread_mutex_t readers_lock;      /* guards readers_owned and cache_slots (rare) */
-	unsigned cache_slots;              /* bitmap of the export_cache slots in use */
+	unsigned cache_slots;              /* bitmap of the series cache slots in use */
 	struct mxp_store_reader *readers_owned;
 	struct mxp_dim_slab dim_slab;     /* every dim's memory (dim_slab.h) */
+	struct mxp_series_cache series;   /* dim serials and exporters' caches by serial;
+					   * taken and given back under structure_lock */
 };
 
 /* ---- exporters' per-series caches ---- */
 
-/* Takes a free export_cache slot for one pipeline: 0..MXP_DIM_CACHE_SLOTS-1, or -1
+/* Takes a free series cache slot for one pipeline: 0..MXP_SERIES_CACHE_SLOTS-1, or -1
  * when all are taken (that pipeline then caches nothing). */
 int mxp_store_cache_slot_get(struct mxp_store *s);
 /* Gives slot back (its contents stay until the next owner re-renders or the dim goes). */

@@ -303,6 +303,7 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 		p->sink_fn[i] = sinks[i];
 		p->owner[i] = ck_pr_faa_64(&owners, 1) + 1;
 		p->cache_slot[i] = mxp_store_cache_slot_get(store);
+		p->series_dir = (void **const *)store->series.dir;
 		if (settings[i]->format->put_host != NULL)
 			p->host_mask |= 1u << i;
 	}

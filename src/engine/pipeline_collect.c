@@ -99,6 +99,9 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 				memcpy(&r.v, &x->v, sizeof(r.v));
 				/* serial % n, without a division for the usual power of two */
 				const uint32_t serial = x->dim->serial;
+#if MXP_RECORD_SERIAL_IN_VALUE
+				r.v.tail.serial = serial;
+#endif
 				const unsigned to = (p->n & (p->n - 1)) == 0 ? serial & (p->n - 1) : serial % p->n;
 				int rc = emit(p, to, &r);
 				if (rc != 0)

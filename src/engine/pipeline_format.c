@@ -6,33 +6,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collect/series_cache.h"
 #include "collect/store_internal.h"
 #include "engine/pipeline_internal.h"
 #include "format/format.h"
 #include "format/template_put.h"
 
-/* The dim's template for instance k when this pipeline's instance k rendered it, else
- * NULL. Enough for a format without template variants: the steady state, where a record
- * needs neither its chart nor its host (template_of's series). */
-__attribute__((always_inline)) static inline const struct mxp_record_template *
-template_cached(const struct mxp_pipeline *p, unsigned k, const struct mxp_dim *d)
+/* Where the template of a record's series for instance k is kept: the store's series
+ * cache, by the dim's serial (series_cache.h). Only this formatter touches it: the
+ * serial maps the dim here, and the slot is instance k's of this pipeline alone. */
+__attribute__((always_inline)) static inline struct mxp_record_template **
+template_entry(const struct mxp_pipeline *p, unsigned k, const struct record *r)
 {
-	const struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
+	return (struct mxp_record_template **)mxp_series_cache_entry(p->series_dir, (unsigned)p->cache_slot[k],
+								      record_serial(r));
+}
+
+/* The record's template for instance k when this pipeline's instance k rendered it,
+ * else NULL. Enough for a format without template variants: the steady state, where a
+ * record needs neither its dim, nor its chart, nor its host (template_of's series). */
+__attribute__((always_inline)) static inline const struct mxp_record_template *
+template_cached(const struct mxp_pipeline *p, unsigned k, const struct record *r)
+{
+	const struct mxp_record_template *t = *template_entry(p, k, r);
 	return t != NULL && t->owner == p->owner[k] ? t : NULL;
 }
 
-/* The dim's record template for instance k, rendered on first use (or when another
- * pipeline left one in the slot). Only this formatter touches this dim's slot: the
- * dim's serial maps it here, and the slot is instance k's of this pipeline alone.
- * NULL: out of memory (the record is then formatted the long way). */
+/* The record's template for instance k, rendered on first use (or when another
+ * pipeline left one in the slot). NULL: out of memory (the record is then formatted the
+ * long way). */
 static const struct mxp_record_template *template_of(const struct mxp_pipeline *p, struct formatter *f,
 							unsigned k, const struct mxp_format_options *opt,
-							const struct mxp_series *series)
+							const struct record *r, const struct mxp_series *series)
 {
-	struct mxp_dim *d = (struct mxp_dim *)series->dim;
-	struct mxp_record_template *t = d->export_cache[p->cache_slot[k]];
+	struct mxp_record_template **e = template_entry(p, k, r);
+	struct mxp_record_template *t = *e;
 	const struct mxp_format *fmt = p->settings[k]->format;
-	if (template_cached(p, k, d) != NULL &&
+	if (t != NULL && t->owner == p->owner[k] &&
 	    (fmt->template_variant == NULL || t->variant == fmt->template_variant(opt, series)))
 		return t;
 	struct mxp_template_shape shape = {0};
@@ -51,7 +61,7 @@ static const struct mxp_record_template *template_of(const struct mxp_pipeline *
 	n->ts_first = shape.ts_first;
 	memcpy(n->bytes, f->scratch.data, f->scratch.len);
 	free(t);
-	d->export_cache[p->cache_slot[k]] = n;
+	*e = n;
 	f->templates_rendered++;
 	return n;
 }
@@ -123,24 +133,21 @@ static void outbuf_publish(struct mxp_pipeline *p, struct formatter *f, unsigned
 	f->o[k] = NULL;
 }
 
-/* A formatter needs two things per record that are rarely in its cache: the dim's
- * chart and record template slots (side by side, store_internal.h) and the template
- * itself, which the slot names. Asked for FORMAT_AHEAD and FORMAT_AHEAD / 2 records
- * before use, so they arrive while the records before are formatted. The slot read is
- * this formatter's own (template_of); a dim stays valid while the collector's epoch
- * section is open. Always inlined, as chart_read.c's prefetch_dim (GCC drops the call
- * otherwise). */
+/* A formatter needs per record the template, whose address it reads from the series
+ * cache (8 bytes per record, in walk order: the hardware's prefetcher follows), and,
+ * for formats that need more than the template, the dim's chart line. Asked for
+ * FORMAT_AHEAD / 2 and FORMAT_AHEAD records before use, so they arrive while the records
+ * before are formatted. A dim stays valid while the collector's epoch section is open.
+ * Always inlined, as chart_read.c's prefetch_dim (GCC drops the call otherwise). */
 #define FORMAT_AHEAD 8u
 __attribute__((always_inline)) static inline void prefetch_ahead(const struct mxp_pipeline *p,
 								 const struct shard *sh, unsigned i,
-								 unsigned k, bool templates)
+								 unsigned k, bool templates, bool plain)
 {
-	if (i + FORMAT_AHEAD < sh->n && sh->rec[i + FORMAT_AHEAD].dim != NULL) {
-		/* its template slots share the chart's line (store_internal.h) */
+	if (!plain && i + FORMAT_AHEAD < sh->n && sh->rec[i + FORMAT_AHEAD].dim != NULL)
 		__builtin_prefetch(&sh->rec[i + FORMAT_AHEAD].dim->chart);
-	}
 	if (templates && i + FORMAT_AHEAD / 2 < sh->n && sh->rec[i + FORMAT_AHEAD / 2].dim != NULL) {
-		const void *t = sh->rec[i + FORMAT_AHEAD / 2].dim->export_cache[p->cache_slot[k]];
+		const void *t = *template_entry(p, k, &sh->rec[i + FORMAT_AHEAD / 2]);
 		if (t != NULL)
 			__builtin_prefetch(t);
 	}
@@ -171,7 +178,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 
 		for (unsigned i = 0; i < sh->n; i++) {
 			const struct record *r = &sh->rec[i];
-			prefetch_ahead(p, sh, i, k, templates);
+			prefetch_ahead(p, sh, i, k, templates, plain);
 			if (!(r->mask & (1u << k)))
 				continue;
 			if (o == NULL && (o = outbuf_of(p, f, k)) == NULL)
@@ -181,7 +188,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 			const time_t when = (time_t)r->t;
 			const struct mxp_record_template *t;
 			int rc;
-			if (plain && r->dim != NULL && (t = template_cached(p, k, r->dim)) != NULL) {
+			if (plain && r->dim != NULL && (t = template_cached(p, k, r)) != NULL) {
 				/* the value by address, read where the record holds it (number.h:
 				 * mxp_num_ld7_at) */
 				rc = mxp_template_put(&o->buf, t, as_collected, as_collected ? r->v.collected.value : 0,
@@ -214,7 +221,7 @@ static int format_shard(struct mxp_pipeline *p, struct formatter *f, const struc
 					.collected_ms = as_collected ? r->v.collected.ms : 0,
 				};
 				const long long cv = as_collected ? r->v.collected.value : 0;
-				t = templates ? template_of(p, f, k, &opt, &series) : NULL;
+				t = templates ? template_of(p, f, k, &opt, r, &series) : NULL;
 				if (t != NULL && fmt->put_template == NULL)
 					rc = mxp_template_put(&o->buf, t, as_collected, cv, &r->v.stored, when);
 				else if (t != NULL)

@@ -19,7 +19,7 @@
  *  - collector (1 thread): receives `cmd`, opens an epoch read section, walks hosts and
  *    charts as export_walk.c does, asking each instance's filter cache, reads a chart
  *    (mxp_chart_read) when any instance takes it, and writes one record
- *    {dim, mask, t, value} (32 bytes) per exported dim — mask: the instances that
+ *    {dim, mask, t, value, the dim's serial} (32 bytes) per exported dim — mask: the instances that
  *    take it — into formatter (dim->serial % N)'s current shard, publishing it when
  *    full; so a series always goes to one formatter and its points stay in order. At
  *    the end it publishes each formatter's last shard (possibly empty) marked
@@ -62,6 +62,7 @@
 #define MXP_ENGINE_PIPELINE_INTERNAL_H
 
 #include <ck_pr.h>
+#include <float.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,9 +90,36 @@ struct record {
 		} collected;            /* MXP_SOURCE_AS_COLLECTED */
 		long double stored;     /* average, sum */
 		const struct mxp_host *host; /* dim == NULL: formats' put_host, at t */
+		struct {
+			unsigned char value[12];
+			uint32_t serial; /* the dim's (MXP_RECORD_SERIAL_IN_VALUE) */
+		} tail;
 	} v;
 };
 _Static_assert(sizeof(struct record) == 32, "a record is half a cache line");
+
+/* Where the x87's 80-bit long double leaves 6 of its 16 bytes unused (and as-collected
+ * values 4), a record carries its dim's serial in the last 4: the formatter finds the
+ * dim's template by serial (series_cache.h) without reading the dim. Elsewhere it reads
+ * dim->serial. */
+#if LDBL_MANT_DIG == 64 && __SIZEOF_LONG_DOUBLE__ == 16
+#define MXP_RECORD_SERIAL_IN_VALUE 1
+_Static_assert(offsetof(struct record, v.collected.ms) + sizeof(uint32_t) <= offsetof(struct record, v.tail.serial) &&
+		       offsetof(struct record, v) + 10 <= offsetof(struct record, v.tail.serial),
+	       "the serial lies past every value's bytes");
+#else
+#define MXP_RECORD_SERIAL_IN_VALUE 0
+#endif
+
+/* The serial of a record's dim (dim != NULL). */
+__attribute__((always_inline)) static inline uint32_t record_serial(const struct record *r)
+{
+#if MXP_RECORD_SERIAL_IN_VALUE
+	return r->v.tail.serial;
+#else
+	return r->dim->serial;
+#endif
+}
 /* walk() copies a reading's value into a record as bytes */
 _Static_assert(sizeof(((struct record *)0)->v) == sizeof(((struct mxp_dim_reading *)0)->v) &&
 		       offsetof(struct record, v.collected.ms) - offsetof(struct record, v) ==
@@ -160,7 +188,8 @@ struct mxp_pipeline {
 	unsigned n;                     /* formatters */
 	struct mxp_pipeline_sink sink_fn[MXP_PIPELINE_MAX_INSTANCES];
 	struct formatter *f;
-	int cache_slot[MXP_PIPELINE_MAX_INSTANCES]; /* each instance's export_cache slot, or -1 */
+	int cache_slot[MXP_PIPELINE_MAX_INSTANCES]; /* each instance's series cache slot, or -1 */
+	void **const *series_dir;       /* the store's series cache directory (never moves) */
 	uint64_t owner[MXP_PIPELINE_MAX_INSTANCES]; /* unique: marks the templates each made */
 	uint32_t host_mask;             /* instances whose format writes per-host records */
 	pthread_t collector, sink;

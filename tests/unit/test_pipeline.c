@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include "collect/store_internal.h"
 #include "config/simple_pattern.h"
 #include "engine/baseline.h"
 #include "engine/pipeline.h"
@@ -316,6 +318,83 @@ Test(pipeline, sum_with_ids_equals_baseline)
 	st.send_names = false;
 	st.prefix = "my.prefix";
 	compare(&st, 2, 1000, 1010);
+}
+
+/* A chart "t.<id>" of three absolute dims named by ids[], collected 995..1012. */
+static struct mxp_chart *collected_chart(struct mxp_host *h, const char *id, const char *const ids[3])
+{
+	const struct mxp_chart_def def = {.type = "t", .id = id, .update_every = 1};
+	struct mxp_chart *c = mxp_chart_add(h, &def);
+	cr_assert_not_null(c);
+	struct mxp_dim *d[3];
+	for (int i = 0; i < 3; i++)
+		cr_assert_not_null(d[i] = mxp_dim_add(c, ids[i], NULL, 1, 1, MXP_ALG_ABSOLUTE));
+	for (time_t t = 995; t <= 1012; t++) {
+		for (int i = 0; i < 3; i++)
+			mxp_dim_set(d[i], (long long)t * (i + 1));
+		const struct timeval tv = {.tv_sec = t};
+		mxp_chart_done(c, &tv);
+	}
+	return c;
+}
+
+/* Exports [1000, 1010] through p into k and checks it is what the baseline exports. */
+static void export_equals_baseline(struct mxp_pipeline *p, struct sink *k, const struct mxp_export_settings *st)
+{
+	mxp_buf_reset(&k->bytes);
+	k->records = 0;
+	struct mxp_buf want = {0};
+	struct mxp_baseline bl;
+	cr_assert_eq(mxp_baseline_init(&bl, store, st), 0);
+	long want_n = mxp_baseline_export(&bl, 1000, 1010, &want);
+	mxp_baseline_fini(&bl);
+	cr_assert_gt(want_n, 0);
+	cr_assert_eq(mxp_pipeline_export(p, 1000, 1010), want_n);
+	same_lines(&k->bytes, &want, st->format->name);
+	mxp_buf_free(&want);
+}
+
+/* Dims take the serials that removed dims gave back, and a pipeline finds its record
+ * templates by serial (collect/series_cache.h): the removed dims' templates must have
+ * gone with them, or the new dims' lines would carry the old dims' names. */
+Test(pipeline, dims_that_reuse_removed_dims_serials_get_their_own_templates)
+{
+	store = mxp_store_new(NULL);
+	cr_assert_not_null(store);
+	struct mxp_host *h = mxp_host_add(store, "h", NULL, NULL, 0);
+	cr_assert_not_null(h);
+	cr_assert_eq(mxp_pattern_create("*", &all_charts), 0);
+	struct mxp_chart *old = collected_chart(h, "old", (const char *const[]){"o1", "o2", "o3"});
+	uint32_t old_serials[3], i = 0;
+	for (const struct mxp_dim *d = mxp_chart_dims(old); d != NULL; d = mxp_dim_next(d))
+		old_serials[i++] = d->serial;
+
+	struct mxp_export_settings st = settings("graphite", MXP_SOURCE_AVERAGE);
+	struct sink k = {0};
+	struct mxp_pipeline *p = mxp_pipeline_new(store, &st, 2, deliver, &k);
+	cr_assert_not_null(p);
+	export_equals_baseline(p, &k, &st);
+	cr_assert_not_null(memmem(k.bytes.data, k.bytes.len, ".o1 ", 4), "the old dims exported first");
+
+	mxp_chart_remove(old);
+	/* ck_epoch runs a removal's frees a few removals later: each remove polls it */
+	for (int r = 0; r < 8; r++) {
+		char id[32];
+		snprintf(id, sizeof(id), "scratch%d", r);
+		struct mxp_chart *c = mxp_chart_add(h, &(const struct mxp_chart_def){.type = "t", .id = id, .update_every = 1});
+		cr_assert_not_null(c);
+		mxp_chart_remove(c);
+	}
+	struct mxp_chart *fresh = collected_chart(h, "new", (const char *const[]){"n1", "n2", "n3"});
+	for (const struct mxp_dim *d = mxp_chart_dims(fresh); d != NULL; d = mxp_dim_next(d))
+		cr_assert(d->serial == old_serials[0] || d->serial == old_serials[1] || d->serial == old_serials[2],
+			  "dim %s took serial %u, not one the removed dims gave back", d->id, d->serial);
+
+	export_equals_baseline(p, &k, &st);
+	cr_assert(memmem(k.bytes.data, k.bytes.len, ".n1 ", 4) != NULL && memmem(k.bytes.data, k.bytes.len, ".o1 ", 4) == NULL,
+		  "the new dims under their own names: %.*s", (int)k.bytes.len, k.bytes.data);
+	mxp_pipeline_free(p);
+	mxp_buf_free(&k.bytes);
 }
 
 Test(pipeline, nothing_to_export)

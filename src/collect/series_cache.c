@@ -1,0 +1,74 @@
+/* series_cache.c — dim serials and the per-serial caches (see series_cache.h). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "collect/series_cache.h"
+
+#define DIR_CHUNKS (1u << (32u - MXP_SERIES_CHUNK_BITS))
+
+int mxp_series_cache_init(struct mxp_series_cache *c)
+{
+	*c = (struct mxp_series_cache){0};
+	c->dir = calloc(DIR_CHUNKS, sizeof(*c->dir));
+	return c->dir == NULL ? -ENOMEM : 0;
+}
+
+void mxp_series_cache_destroy(struct mxp_series_cache *c)
+{
+	if (c->dir == NULL)
+		return;
+	for (size_t i = 0; i < DIR_CHUNKS; i++) {
+		void **chunk = c->dir[i];
+		if (chunk == NULL)
+			continue;
+		for (size_t e = 0; e < (size_t)MXP_SERIES_CACHE_SLOTS * MXP_SERIES_CHUNK_SERIALS; e++)
+			free(chunk[e]);
+		free(chunk);
+	}
+	free(c->dir);
+	free(c->free);
+	*c = (struct mxp_series_cache){0};
+}
+
+int mxp_series_cache_serial_take(struct mxp_series_cache *c, uint32_t *serial)
+{
+	if (c->nfree > 0) {
+		/* its chunk exists, its entries were cleared when it was given back */
+		*serial = c->free[--c->nfree];
+		return 0;
+	}
+	if (c->next == MXP_SERIAL_NONE)
+		return -ENOSPC;
+	const uint32_t s = c->next;
+	if (c->dir[s >> MXP_SERIES_CHUNK_BITS] == NULL) {
+		void **chunk = calloc((size_t)MXP_SERIES_CACHE_SLOTS * MXP_SERIES_CHUNK_SERIALS, sizeof(*chunk));
+		if (chunk == NULL)
+			return -ENOMEM;
+		/* the zeroed chunk before its address (series_cache.h: ordering) */
+		ck_pr_fence_store();
+		ck_pr_store_ptr(&c->dir[s >> MXP_SERIES_CHUNK_BITS], chunk);
+	}
+	c->next = s + 1;
+	*serial = s;
+	return 0;
+}
+
+void mxp_series_cache_serial_give_back(struct mxp_series_cache *c, uint32_t serial)
+{
+	if (serial == MXP_SERIAL_NONE)
+		return;
+	for (unsigned k = 0; k < MXP_SERIES_CACHE_SLOTS; k++) {
+		void **e = mxp_series_cache_entry(c->dir, k, serial);
+		free(*e);
+		*e = NULL;
+	}
+	if (c->nfree == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		uint32_t *f = realloc(c->free, cap * sizeof(*f));
+		if (f == NULL)
+			return; /* the serial is not reused: one of 2^32 - 1 lost, nothing else */
+		c->free = f;
+		c->cap = cap;
+	}
+	c->free[c->nfree++] = serial;
+}
