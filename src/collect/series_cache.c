@@ -17,14 +17,14 @@ void mxp_series_cache_destroy(struct mxp_series_cache *c)
 {
 	if (c->dir == NULL)
 		return;
-	for (size_t i = 0; i < DIR_CHUNKS; i++) {
-		void **chunk = c->dir[i];
-		if (chunk == NULL)
-			continue;
-		for (size_t e = 0; e < (size_t)MXP_SERIES_CACHE_SLOTS * MXP_SERIES_CHUNK_SERIALS; e++)
-			free(chunk[e]);
-		free(chunk);
-	}
+	/* the entries of serials ever handed out (those given back are NULL): the rest of
+	 * a chunk's pages were never touched, and reading them would map them */
+	for (uint32_t s = 0; s < c->next; s++)
+		for (unsigned k = 0; k < MXP_SERIES_CACHE_SLOTS; k++)
+			free(*mxp_series_cache_entry(c->dir, k, s));
+	const size_t chunks = ((size_t)c->next + MXP_SERIES_CHUNK_SERIALS - 1) >> MXP_SERIES_CHUNK_BITS;
+	for (size_t i = 0; i < chunks; i++)
+		free(c->dir[i]);
 	free(c->dir);
 	free(c->free);
 	*c = (struct mxp_series_cache){0};
