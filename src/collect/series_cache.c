@@ -1,31 +1,23 @@
 /* series_cache.c — dim serials and the per-serial caches (see series_cache.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "collect/series_cache.h"
 
-#define DIR_CHUNKS (1u << (32u - MXP_SERIES_CHUNK_BITS))
-
-int mxp_series_cache_init(struct mxp_series_cache *c)
+void mxp_series_cache_init(struct mxp_series_cache *c)
 {
 	*c = (struct mxp_series_cache){0};
-	c->dir = calloc(DIR_CHUNKS, sizeof(*c->dir));
-	return c->dir == NULL ? -ENOMEM : 0;
 }
 
 void mxp_series_cache_destroy(struct mxp_series_cache *c)
 {
-	if (c->dir == NULL)
-		return;
-	/* the entries of serials ever handed out (those given back are NULL): the rest of
-	 * a chunk's pages were never touched, and reading them would map them */
+	/* the entries of serials ever handed out (those given back are NULL) */
 	for (uint32_t s = 0; s < c->next; s++)
 		for (unsigned k = 0; k < MXP_SERIES_CACHE_SLOTS; k++)
 			free(*mxp_series_cache_entry(c->dir, k, s));
-	const size_t chunks = ((size_t)c->next + MXP_SERIES_CHUNK_SERIALS - 1) >> MXP_SERIES_CHUNK_BITS;
-	for (size_t i = 0; i < chunks; i++)
-		free(c->dir[i]);
-	free(c->dir);
+	for (unsigned k = 0; k < MXP_SERIES_CHUNKS; k++)
+		free(c->dir[k]);
 	free(c->free);
 	*c = (struct mxp_series_cache){0};
 }
@@ -40,13 +32,15 @@ int mxp_series_cache_serial_take(struct mxp_series_cache *c, uint32_t *serial)
 	if (c->next == MXP_SERIAL_NONE)
 		return -ENOSPC;
 	const uint32_t s = c->next;
-	if (c->dir[s >> MXP_SERIES_CHUNK_BITS] == NULL) {
-		void **chunk = calloc((size_t)MXP_SERIES_CACHE_SLOTS * MXP_SERIES_CHUNK_SERIALS, sizeof(*chunk));
+	uint64_t size, offset;
+	const unsigned k = mxp_series_chunk_of(s, &size, &offset);
+	if (c->dir[k] == NULL) {
+		void **chunk = calloc(MXP_SERIES_CACHE_SLOTS * size, sizeof(*chunk));
 		if (chunk == NULL)
 			return -ENOMEM;
 		/* the zeroed chunk before its address (series_cache.h: ordering) */
 		ck_pr_fence_store();
-		ck_pr_store_ptr(&c->dir[s >> MXP_SERIES_CHUNK_BITS], chunk);
+		ck_pr_store_ptr(&c->dir[k], chunk);
 	}
 	c->next = s + 1;
 	*serial = s;

@@ -130,14 +130,8 @@ struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (mxp_series_cache_init(&s->series) != 0) {
-		mxp_dim_slab_destroy(&s->dim_slab);
-		free(s);
-		errno = ENOMEM;
-		return NULL;
-	}
+	mxp_series_cache_init(&s->series);
 	if (pthread_rwlock_init(&s->structure_lock, NULL) != 0) {
-		mxp_series_cache_destroy(&s->series);
 		mxp_dim_slab_destroy(&s->dim_slab);
 		free(s);
 		return NULL;
