@@ -295,6 +295,7 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 	p = mem;
 	memset(p, 0, sizeof(*p));
 	p->store = store;
+	p->series_dir = (void **const *)store->series.dir; /* an array in the store: never moves */
 	p->k = k;
 	p->n = nformatters;
 	static uint64_t owners;         /* instances of pipelines ever made, for template owners */
@@ -303,7 +304,6 @@ struct mxp_pipeline *mxp_pipeline_new_group(struct mxp_store *store, const struc
 		p->sink_fn[i] = sinks[i];
 		p->owner[i] = ck_pr_faa_64(&owners, 1) + 1;
 		p->cache_slot[i] = mxp_store_cache_slot_get(store);
-		p->series_dir = (void **const *)store->series.dir;
 		if (settings[i]->format->put_host != NULL)
 			p->host_mask |= 1u << i;
 	}
