@@ -351,13 +351,37 @@ Test(store, ring_wraps_and_oldest_follows)
 	cr_assert_float_eq(slot_at(d, 2000), 5.0, 1e-12);
 }
 
+/* The chart_read tests' own store (their windows reach further back than the suite's
+ * history): the default history, a host, and the chart t.<id> of update every 1. */
+static struct mxp_chart *own_store_chart(const char *id, struct mxp_store **out)
+{
+	struct mxp_store *s = mxp_store_new(NULL);
+	cr_assert_not_null(s);
+	struct mxp_host *h = mxp_host_add(s, "h", NULL, NULL, 0);
+	cr_assert_not_null(h);
+	struct mxp_chart *c = mxp_chart_add(h, &(const struct mxp_chart_def){.type = "t", .id = id, .update_every = 1});
+	cr_assert_not_null(c);
+	*out = s;
+	return c;
+}
+
+/* c's window read twice: by chart_read's path for mxp's ring (fast), and by the generic
+ * one (slow: the same ops at another address), each of ndims dims. */
+static void read_fast_and_generic(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
+				  size_t ndims, struct mxp_chart_reading *fast, struct mxp_chart_reading *slow)
+{
+	const struct mxp_query_ops generic = mxp_ring_query_ops;
+	cr_assert_eq(mxp_chart_read(c, source, after, before, &mxp_ring_query_ops, NULL, fast), 0);
+	cr_assert_eq(mxp_chart_read(c, source, after, before, &generic, NULL, slow), 0);
+	cr_assert_eq(fast->ndims, ndims);
+	cr_assert_eq(slow->ndims, ndims);
+}
+
 Test(store, chart_read_as_collected_and_stored)
 {
-	/* this test's window reaches 14 s back: a store with the default history */
-	struct mxp_store *big = mxp_store_new(NULL);
-	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
-	struct mxp_chart_def def = {.type = "t", .id = "r", .update_every = 1};
-	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	/* this test's window reaches 14 s back */
+	struct mxp_store *big;
+	struct mxp_chart *c = own_store_chart("r", &big);
 	struct mxp_dim *x = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
 	struct mxp_dim *y = mxp_dim_add(c, "y", NULL, 1, 1, MXP_ALG_ABSOLUTE);
 	for (time_t t = 995; t <= 1012; t++) {
@@ -388,10 +412,8 @@ Test(store, chart_read_as_collected_and_stored)
  * with fractional values, an odd count, over windows inside and across the data. */
 Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
 {
-	struct mxp_store *big = mxp_store_new(NULL);
-	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
-	struct mxp_chart_def def = {.type = "t", .id = "pairs", .update_every = 1};
-	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	struct mxp_store *big;
+	struct mxp_chart *c = own_store_chart("pairs", &big);
 	enum { NDIMS = 13 };
 	struct mxp_dim *d[NDIMS];
 	char id[16];
@@ -411,18 +433,13 @@ Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
 		}
 		done_at(c, t, 250000);
 	}
-	struct mxp_query_ops generic = mxp_ring_query_ops; /* another address: the generic path */
 	static const time_t windows[][2] = {{1000, 1010}, {990, 1012}, {960, 975}, {1020, 1040}, {1001, 1029}, {975, 985}};
 	static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_SUM};
 	struct mxp_chart_reading fast = {0}, slow = {0};
 	unsigned compared = 0, nans = 0;
 	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
 		for (size_t k = 0; k < 2; k++) {
-			const time_t after = windows[w][0], before = windows[w][1];
-			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &mxp_ring_query_ops, NULL, &fast), 0);
-			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &generic, NULL, &slow), 0);
-			cr_assert_eq(fast.ndims, NDIMS);
-			cr_assert_eq(slow.ndims, NDIMS);
+			read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS, &fast, &slow);
 			for (int i = 0; i < NDIMS; i++) {
 				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
 				cr_assert_eq(a->exported, b->exported, "window %zu dim %d", w, i);
@@ -457,10 +474,8 @@ Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
  * values after t = 1005), values past 2^53 (d4), beside plain integers (d5). */
 Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_values)
 {
-	struct mxp_store *big = mxp_store_new(NULL);
-	struct mxp_host *bh = mxp_host_add(big, "h", NULL, NULL, 0);
-	struct mxp_chart_def def = {.type = "t", .id = "ints", .update_every = 1};
-	struct mxp_chart *c = mxp_chart_add(bh, &def);
+	struct mxp_store *big;
+	struct mxp_chart *c = own_store_chart("ints", &big);
 	enum { NDIMS = 6 };
 	static const long mult[NDIMS] = {1, -1, 1, 1, 1, 1}, div[NDIMS] = {1, 1, 1, 2, 1, 1};
 	struct mxp_dim *d[NDIMS];
@@ -484,7 +499,6 @@ Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_valu
 		mxp_dim_set(d[5], r / 3);
 		done_at(c, t, 250000);
 	}
-	struct mxp_query_ops generic = mxp_ring_query_ops; /* another address: the generic path */
 	static const time_t windows[][2] = {{980, 990}, {990, 1001}, {1000, 1005}, {1000, 1010}, {1004, 1012},
 					    {1008, 1018}, {1021, 1029}, {960, 1040}};
 	static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_SUM};
@@ -492,10 +506,7 @@ Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_valu
 	unsigned compared = 0, fractional = 0, zero = 0, negative_zero = 0;
 	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
 		for (size_t k = 0; k < 2; k++) {
-			const time_t after = windows[w][0], before = windows[w][1];
-			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &mxp_ring_query_ops, NULL, &fast), 0);
-			cr_assert_eq(mxp_chart_read(c, sources[k], after, before, &generic, NULL, &slow), 0);
-			cr_assert_eq(fast.ndims, NDIMS);
+			read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS, &fast, &slow);
 			for (int i = 0; i < NDIMS; i++) {
 				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
 				cr_assert(a->exported && b->exported, "window %zu dim %d", w, i);
