@@ -4,8 +4,8 @@
  * Why by serial and not in the dim: a formatter reads a record's template for every
  * record it formats. When the template's address lay in the dim (its second cache
  * line), that line was a random read from memory per record, 12 % of the formatter's
- * samples at 100k dims even when prefetched (docs/ARCHITECTURE.md, "Where the
- * formatter's time is now"). The collector already reads the dim's serial (first line)
+ * samples at 100k dims even when prefetched (docs/ARCHITECTURE.md, "Against netdata
+ * 1.37", items 15 and 16). The collector already reads the dim's serial (first line)
  * and hands it on in the record, so the formatter finds the template's address in a
  * table where the dims walked one after another sit side by side: 8 bytes per record,
  * read in order.
