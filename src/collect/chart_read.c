@@ -8,6 +8,7 @@
 #include "collect/chart_read.h"
 #include "collect/store_internal.h"
 #include "collect/stored_value.h"
+#include "collect/tsan_annotate.h"
 
 static int reading_grow(struct mxp_chart_reading *r, size_t want)
 {
@@ -45,29 +46,38 @@ static void ring_window_init(struct ring_window *w, const struct mxp_chart *c, t
 	w->span = span > w->history ? w->history : (unsigned)span;
 }
 
-/* Asks for the lines of d that reading it will need (its first 64 bytes, and the slots of
- * the window when w is given), so that they are on their way while the dims before it
- * are computed: a chart's dims are reached through a list, and without
- * this the collector waits for memory twice per dim (measured: 2/3 of mxp_chart_read's
- * samples were those two loads at 1M dims). A prefetch never faults. Always inlined:
- * GCC 12 deems a function whose only effect is a prefetch pure and drops the call
- * before it inlines it (the first build of this had no prefetch instruction). */
-__attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_dim *d,
-								const struct ring_window *w)
+/* Asks for d's first 64 bytes, so that they are on their way while the dims before it
+ * are computed: a chart's dims are reached through a list, and without this the
+ * collector waits for memory twice per dim (measured: 2/3 of mxp_chart_read's samples
+ * were those two loads at 1M dims). A prefetch never faults. Always inlined: GCC 12
+ * deems a function whose only effect is a prefetch pure and drops the call before it
+ * inlines it (the first build of this had no prefetch instruction). */
+__attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_dim *d)
 {
 	__builtin_prefetch(d);
-	if (w == NULL || w->span == 0)
-		return;
-	const double *first = &d->slots[w->after_idx];
-	const unsigned upto = w->after_idx + w->span;
-	const double *last = &d->slots[(upto > w->history ? w->history : upto) - 1];
-	for (const char *l = (const char *)first; l <= (const char *)last; l += 64)
-		__builtin_prefetch(l);
-	__builtin_prefetch(last);
-	if (upto > w->history) /* the window wraps to the ring's start */
-		for (const char *l = (const char *)d->slots; l <= (const char *)&d->slots[upto - w->history - 1];
-		     l += 64)
-			__builtin_prefetch(l);
+}
+
+/* Columns of cells asked for ahead of the dim being read, in groups of 8 (a line of a
+ * row, when rows are 8 cells or more). */
+#define CELLS_AHEAD 16u
+
+/* Asks for the window's cells of columns col..col+7 of tab: one line per row of the
+ * window when rows are whole lines (a multiple of 8 cells, as mxp_chart_slots_fit
+ * makes them past 8), else the lines of the group's first and last cell. */
+__attribute__((always_inline)) static inline void prefetch_cells(const struct ring_window *w,
+								  const struct mxp_chart_slots *tab, uint32_t col)
+{
+	const uint32_t cap = tab->cap;
+	const uint32_t last = col + 7 < cap ? col + 7 : cap - 1;
+	unsigned row = w->after_idx;
+	for (unsigned i = 0; i < w->span; i++) {
+		const double *r = &tab->cell[(size_t)row * cap];
+		__builtin_prefetch(&r[col]);
+		if (cap % 8 != 0)
+			__builtin_prefetch(&r[last]);
+		if (++row == w->history)
+			row = 0;
+	}
 }
 
 /* mxp_stored_value() over mxp's own ring, without its indirect calls and with two
@@ -106,6 +116,23 @@ static bool ring_span(const struct ring_window *w, const struct mxp_dim *d, stru
 	return true;
 }
 
+/* A cell as the x87 adds it: one 8-byte load (volatile: exactly once, as ck's own
+ * ck_pr_load_double is with CK_USE_CC_BUILTINS, and never torn: an aligned 8-byte
+ * access), widened to long double by the load itself (fldl). Through ck's asm
+ * ck_pr_load_double the value went through a general register, an SSE register and
+ * the stack before the x87 could load it: the sums' loop was half as long again.
+ * Under ThreadSanitizer, whose ck_pr.h makes every ck_pr access an atomic one
+ * (tests/tsan/include/ck_pr.h), a volatile read would be a plain access racing with
+ * the writer's atomic stores, so that build reads through ck_pr as before. */
+static inline long double cell_load(const double *cell)
+{
+#ifdef MXP_TSAN
+	return ck_pr_load_double(cell);
+#else
+	return *(const volatile double *)cell;
+#endif
+}
+
 static long double ring_result(long double sum, unsigned long count, enum mxp_source source)
 {
 	if (count == 0)
@@ -113,44 +140,58 @@ static long double ring_result(long double sum, unsigned long count, enum mxp_so
 	return source == MXP_SOURCE_SUM ? sum : sum / (long double)count;
 }
 
-static long double ring_sum_one(const struct ring_window *w, const struct mxp_dim *d, const struct ring_span *sp,
-				enum mxp_source source)
+static long double ring_sum_one(const struct ring_window *w, const struct mxp_chart_slots *tab,
+				const struct mxp_dim *d, const struct ring_span *sp, enum mxp_source source)
 {
 	unsigned idx = sp->idx;
+	const double *cell = mxp_slot_cell(tab, idx, d);
+	const size_t cap = tab->cap;
 	long double sum = 0;
 	unsigned long count = 0;
 	for (time_t t = sp->a; t <= sp->b; t += w->U) {
-		double v = ck_pr_load_double(&d->slots[idx]);
+		long double v = cell_load(cell);
 		if (!isnan(v)) {
-			sum += (long double)v;
+			sum += v;
 			count++;
 		}
-		if (++idx == w->history)
+		cell += cap;
+		if (++idx == w->history) {
 			idx = 0;
+			cell = mxp_slot_cell(tab, 0, d);
+		}
 	}
 	return ring_result(sum, count, source);
 }
 
 /* d0 and d1 over one span: what ring_sum_one gives for each. */
-static void ring_sum_two(const struct ring_window *w, const struct mxp_dim *d0, const struct mxp_dim *d1,
-			 const struct ring_span *sp, enum mxp_source source, long double *v0, long double *v1)
+static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slots *tab, const struct mxp_dim *d0,
+			 const struct mxp_dim *d1, const struct ring_span *sp, enum mxp_source source,
+			 long double *v0, long double *v1)
 {
 	unsigned idx = sp->idx;
+	const double *cell0 = mxp_slot_cell(tab, idx, d0);
+	const double *cell1 = mxp_slot_cell(tab, idx, d1);
+	const size_t cap = tab->cap;
 	long double sum0 = 0, sum1 = 0;
 	unsigned long count0 = 0, count1 = 0;
 	for (time_t t = sp->a; t <= sp->b; t += w->U) {
-		double x0 = ck_pr_load_double(&d0->slots[idx]);
-		double x1 = ck_pr_load_double(&d1->slots[idx]);
+		long double x0 = cell_load(cell0);
+		long double x1 = cell_load(cell1);
 		if (!isnan(x0)) {
-			sum0 += (long double)x0;
+			sum0 += x0;
 			count0++;
 		}
 		if (!isnan(x1)) {
-			sum1 += (long double)x1;
+			sum1 += x1;
 			count1++;
 		}
-		if (++idx == w->history)
+		cell0 += cap;
+		cell1 += cap;
+		if (++idx == w->history) {
 			idx = 0;
+			cell0 = mxp_slot_cell(tab, 0, d0);
+			cell1 = mxp_slot_cell(tab, 0, d1);
+		}
 	}
 	*v0 = ring_result(sum0, count0, source);
 	*v1 = ring_result(sum1, count1, source);
@@ -178,16 +219,25 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 		 * line being read anyway): MXP_DIM_AHEAD dims of work between a prefetch and
 		 * the use, with no wait on a list pointer */
 		const struct mxp_dim *first = mxp_chart_dims(c);
+		/* the slot table as of this pass; a dim past its cap makes the reader load the
+		 * newer one (mxp_chart_slots_of) */
+		const struct mxp_chart_slots *tab = ring ? ck_pr_load_ptr(&c->slots) : NULL;
 		/* a dim whose span is found and whose sum waits for a second one to pair with */
 		struct mxp_dim_reading *held = NULL;
 		struct ring_span held_span = {0};
 		unsigned k = 0;
 		for (const struct mxp_dim *a = first; a != NULL && k < MXP_DIM_AHEAD; a = mxp_dim_next(a), k++)
-			prefetch_dim(a, ring ? &w : NULL);
+			prefetch_dim(a);
+		for (uint32_t col = 0; tab != NULL && col < CELLS_AHEAD && col < tab->cap; col += 8)
+			prefetch_cells(&w, tab, col);
 		for (const struct mxp_dim *d = first; d != NULL; d = mxp_dim_next(d)) {
 			const struct mxp_dim *ahead = ck_pr_load_ptr(&d->ahead);
 			if (ahead != NULL)
-				prefetch_dim(ahead, ring ? &w : NULL);
+				prefetch_dim(ahead);
+			/* the columns CELLS_AHEAD past this dim's, once per 8 dims (a dim's
+			 * column is its place in the list: cols go up by one) */
+			if (tab != NULL && d->col % 8 == 0 && d->col + CELLS_AHEAD < tab->cap)
+				prefetch_cells(&w, tab, d->col + CELLS_AHEAD);
 			if (n == r->cap) {
 				full = true;
 				break;
@@ -211,13 +261,24 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 					x->t = 0; /* NAN: nothing to send, at no time */
 					continue;
 				}
+				if (tab == NULL || d->col >= tab->cap) {
+					/* published after the table this pass loaded; the newer
+					 * one holds the held dim's cells too, with the same
+					 * values unless an update moved the sequence */
+					const struct mxp_chart_slots *newer = mxp_chart_slots_of(d);
+					if (newer == NULL) {
+						x->t = 0;
+						continue;
+					}
+					tab = newer;
+				}
 				x->t = (uint32_t)sp.b;
 				if (held != NULL && held_span.a == sp.a && held_span.b == sp.b) {
-					ring_sum_two(&w, held->dim, d, &sp, source, &held->v.value, &x->v.value);
+					ring_sum_two(&w, tab, held->dim, d, &sp, source, &held->v.value, &x->v.value);
 					held = NULL;
 				} else {
 					if (held != NULL)
-						held->v.value = ring_sum_one(&w, held->dim, &held_span, source);
+						held->v.value = ring_sum_one(&w, tab, held->dim, &held_span, source);
 					held = x;
 					held_span = sp;
 				}
@@ -229,7 +290,7 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 			}
 		}
 		if (held != NULL)
-			held->v.value = ring_sum_one(&w, held->dim, &held_span, source);
+			held->v.value = ring_sum_one(&w, tab, held->dim, &held_span, source);
 		if (full) {
 			/* grow outside the read section, then read again */
 			if (reading_grow(r, r->cap + 1) != 0)

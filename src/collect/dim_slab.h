@@ -1,8 +1,9 @@
 /* dim_slab.h — the memory of a store's dims: fixed-size blocks laid side by side in
  * big chunks, in the order they are taken.
  *
- * Why not calloc: every dim of a store has the same size (its fields and `history`
- * slots), and the readers walk the dims of a chart in the order they were added. From
+ * Why not calloc: every dim of a store has the same size (its fields; its stored values
+ * are its column of the chart's slot table, store_internal.h), and the readers walk the
+ * dims of a chart in the order they were added. From
  * calloc, a dim sat among its id and name strings and whatever else the writer thread
  * allocated in between, so each dim was a fresh page and a stride no prefetcher could
  * follow. Here the dims added one after another are adjacent, each on its own cache
@@ -19,8 +20,8 @@
  * the system only with the store (a store's dims rarely shrink for good).
  *
  * Under AddressSanitizer a block is poisoned while given back, and each block is
- * followed by a poisoned 64-byte gap, so a use after free or a write past the slots
- * is still reported, as it would be with calloc. */
+ * followed by a poisoned 64-byte gap, so a use after free or a write past a dim's
+ * fields is still reported, as it would be with calloc. */
 #ifndef MXP_DIM_SLAB_H
 #define MXP_DIM_SLAB_H
 

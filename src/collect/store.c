@@ -99,6 +99,7 @@ static void chart_free(struct mxp_chart *c)
 	free(c->title);
 	free(c->chart_type);
 	labels_free(c->labels, c->nlabels);
+	free(c->slots_own); /* the published one, if any, or the one about to be */
 	free(c);
 }
 
@@ -125,7 +126,7 @@ struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
 		return NULL;
 	s->history = (opt != NULL && opt->history > 0) ? opt->history : MXP_STORE_DEFAULT_HISTORY;
 	if (s->history > MXP_STORE_MAX_HISTORY ||
-	    mxp_dim_slab_init(&s->dim_slab, sizeof(struct mxp_dim) + sizeof(double) * s->history) != 0) {
+	    mxp_dim_slab_init(&s->dim_slab, sizeof(struct mxp_dim)) != 0) {
 		free(s);
 		errno = EINVAL;
 		return NULL;
@@ -335,6 +336,87 @@ struct mxp_chart *mxp_chart_add(struct mxp_host *host, const struct mxp_chart_de
 	return c;
 }
 
+static void chart_slots_reclaim(ck_epoch_entry_t *e)
+{
+	struct mxp_chart_slots *t = CONTAINER_OF(e, struct mxp_chart_slots, epoch_entry);
+	mxp_tsan_acquire(&t->store->epoch);
+	free(t);
+}
+
+/* Replaces the writer's slot table of c with one of `cap` columns: the first `keep`
+ * columns of every row copied (the writer's own cells, no longer written in the old
+ * table: the writer is here), the rest NAN. Once the chart's table is published, the
+ * new one is published with a release store (before any dim that needs it:
+ * mxp_dim_add's fence) and the old one goes through the epoch (struct mxp_chart_slots
+ * says why readers may still hold it), which needs structure_lock; before, the new one
+ * becomes the writer's only (the caller publishes it). 0 or -ENOMEM (then nothing
+ * changed). */
+static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_t cap, uint32_t keep)
+{
+	struct mxp_chart_slots *old = c->slots_own;
+	size_t cells, bytes;
+	if (__builtin_mul_overflow((size_t)s->history, (size_t)cap, &cells) ||
+	    __builtin_mul_overflow(cells, sizeof(double), &bytes) ||
+	    __builtin_add_overflow(bytes, sizeof(struct mxp_chart_slots) + 63, &bytes))
+		return -ENOMEM;
+	struct mxp_chart_slots *t = aligned_alloc(64, bytes & ~(size_t)63);
+	if (t == NULL)
+		return -ENOMEM;
+	t->cap = cap;
+	t->history = s->history;
+	t->store = s;
+	memset(&t->epoch_entry, 0, sizeof(t->epoch_entry));
+	for (size_t i = 0; i < cells; i++)
+		t->cell[i] = NAN;
+	for (unsigned row = 0; old != NULL && row < s->history; row++)
+		memcpy(&t->cell[(size_t)row * cap], &old->cell[(size_t)row * old->cap], keep * sizeof(double));
+	c->slots_own = t;
+	if (!c->slots_published)
+		return 0;
+	ck_pr_store_ptr(&c->slots, t);
+	if (old != NULL)
+		ck_epoch_call(&s->reclaim_record, &old->epoch_entry, chart_slots_reclaim);
+	return 0;
+}
+
+/* Makes room in c's published slot table for the column `col` (mxp_dim_add, under
+ * structure_lock): twice as wide. The doubling keeps a chart that gets its dims one by
+ * one to a few copies; mxp_chart_done() fits the table to the dims. Before the chart's
+ * first update there is no table to widen. 0 or -ENOMEM. */
+static int chart_slots_widen(struct mxp_store *s, struct mxp_chart *c, uint32_t col)
+{
+	if (!c->slots_published || col < c->slots_own->cap)
+		return 0;
+	uint32_t cap = c->slots_own->cap;
+	if (cap > UINT32_MAX / 2)
+		return -ENOMEM;
+	return chart_slots_replace(s, c, cap * 2, cap);
+}
+
+int mxp_chart_slots_fit_publish(struct mxp_chart *c)
+{
+	struct mxp_store *s = c->store;
+	const uint32_t fit = mxp_chart_slots_fit(c->ndims);
+	if (!c->slots_published) {
+		/* the chart's first table, of the dims it has: nobody has seen one yet, so
+		 * no lock (every dim added so far was published with no column in any
+		 * table, and has nothing stored) */
+		if (chart_slots_replace(s, c, fit, 0) != 0)
+			return -ENOMEM;
+		ck_pr_store_ptr(&c->slots, c->slots_own);
+		c->slots_published = true;
+		return 0;
+	}
+	/* never waits: a writer busy with the structure, or the baseline's walk, holds
+	 * it; the next update tries again */
+	if (pthread_rwlock_trywrlock(&s->structure_lock) != 0)
+		return 0;
+	(void)chart_slots_replace(s, c, fit, c->ndims); /* out of memory: stays wide */
+	ck_epoch_poll(&s->reclaim_record);
+	pthread_rwlock_unlock(&s->structure_lock);
+	return 0;
+}
+
 /* |v| without labs(LONG_MIN)'s overflow */
 static unsigned long magnitude(long v)
 {
@@ -367,8 +449,6 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (unsigned i = 0; i < s->history; i++)
-		d->slots[i] = NAN;
 
 	pthread_rwlock_wrlock(&s->structure_lock);
 	for (struct mxp_dim *o = c->dims; o != NULL; o = o->next) {
@@ -379,7 +459,10 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 			return NULL;
 		}
 	}
-	int rc = mxp_series_cache_serial_take(&s->series, &d->serial);
+	d->col = c->ndims;
+	int rc = chart_slots_widen(s, c, d->col);
+	if (rc == 0)
+		rc = mxp_series_cache_serial_take(&s->series, &d->serial);
 	if (rc != 0) {
 		pthread_rwlock_unlock(&s->structure_lock);
 		dim_free(s, d);
@@ -390,8 +473,8 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	if (first != NULL && (first->algorithm != d->algorithm || magnitude(first->multiplier) != magnitude(d->multiplier) ||
 			      magnitude(first->divisor) != magnitude(d->divisor)))
 		ck_pr_store_int(&c->heterogeneous, 1);
-	/* the dim is whole (slots empty), and the chart's flag set, before a reader can
-	 * reach the dim */
+	/* the dim is whole, its column in the slot table (NAN), and the chart's flag set,
+	 * before a reader can reach the dim */
 	ck_pr_fence_store();
 	if (c->dims_tail == NULL)
 		ck_pr_store_ptr(&c->dims, d);

@@ -26,6 +26,7 @@
 #include <ck_sequence.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stddef.h>
 
 #include "collect/dim_slab.h"
@@ -41,7 +42,7 @@
 struct mxp_dim {
 	/* The first 64 bytes: what the collector reads for every dim of a window, so a dim
 	 * costs it these (one cache line: the dim slab aligns every dim to 64 bytes) and its
-	 * window's slots. */
+	 * window's cells in the chart's slot table (struct mxp_chart_slots). */
 	struct mxp_dim *next;          /* published with a release store */
 	/* [seq] published by mxp_chart_done(), read by readers under chart->seq */
 	int64_t last_collected_value;  /* the raw integer of the last collection */
@@ -51,6 +52,9 @@ struct mxp_dim {
 	int64_t last_t;                /* time of the newest slot; 0 = none */
 	uint32_t serial;               /* unique among live dims: formatter choice and the
 					* exporters' caches (series_cache.h) */
+	uint32_t col;                  /* its column in the chart's slot table: the dims
+					* added to the chart before it (fixed: dims are not
+					* removed one by one) */
 	/* The dim added MXP_DIM_AHEAD dims after this one in its chart, or NULL: published
 	 * as `next` is (release store of a whole dim). A reader at this dim can ask for that
 	 * one's lines without walking the list to it (chart_read.c's prefetch). */
@@ -72,23 +76,41 @@ struct mxp_dim {
 	bool has_prev;                 /* prev_* hold an earlier collection (incremental) */
 	long long prev_collected;
 	int64_t prev_usec;
-
-	/* [seq] history slots, in the same allocation (a reader's prefetch of a dim finds
-	 * them at a fixed offset, with no pointer to load first); NAN is a gap; slot of t
-	 * = (t / U) % history */
-	double slots[];
 };
 _Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the collector's fields in 64 bytes");
 
-/* For a writer that knows which dims it updates next (the plugin parser's END): asks for
- * the lines of d that mxp_dim_set() and mxp_chart_done() write, all but the slots, so
- * they arrive while the dims before are set. Always inlined (chart_read.c says why). */
-__attribute__((always_inline)) static inline void mxp_dim_prefetch_write(const struct mxp_dim *d)
-{
-	for (size_t off = 0; off < offsetof(struct mxp_dim, slots); off += 64)
-		__builtin_prefetch((const char *)d + off, 1);
-	__builtin_prefetch((const char *)d + offsetof(struct mxp_dim, slots) - 1, 1);
-}
+/* A chart's stored values: `history` rows of `cap` cells, row r holding slot r (the slot
+ * of time t is (t / U) % history) of every dim, a dim's cell at its `col`. NAN is a gap.
+ *
+ * Why a table per chart and not a ring per dim: a window of w slots is then one run of
+ * w rows, each the chart's dims side by side, and a reader summing the chart's dims in
+ * their order streams it, w * 8 bytes a dim, where a ring per dim cost each dim the
+ * (w * 8 + its misalignment) bytes rounded up to whole cache lines (about 2.1 lines at
+ * w = 10, against 1.25 here). The writer's update of a chart writes one row.
+ *
+ * Producer: the chart's writer. mxp_chart_done() stores cells ([seq]: inside the
+ * chart's write section, with ck_pr stores). A chart has no table until its first
+ * update: the first mxp_chart_done() builds one of as many columns as the chart has
+ * dims and publishes it (release store, before its write section), so a chart whose
+ * dims all come before its first update (a plugin's CHART and DIMENSION lines, a
+ * streamed chart's definition) gets one allocation, of its exact size. After that a
+ * table is replaced, by the writer (mxp_dim_add() is the chart's writer too, by the
+ * store's contract) under structure_lock:
+ * by mxp_dim_add() with one twice as wide when it is full (published before the dim
+ * that needed it), by mxp_chart_done() with one that fits the dims (a try of the lock,
+ * never a wait). The writer fills the new table (its own cells copied, the rest NAN),
+ * publishes it with a release store and retires the old one through the store's
+ * epoch, so a reader that loaded it reads the old (still valid, no longer written)
+ * cells until it leaves its read section. Consumers: readers load chart->slots with
+ * ck_pr_load_ptr; a dim whose col is past the cap of the table they loaded was
+ * published after it (mxp_chart_slots_of() says how a reader deals with that). */
+struct mxp_chart_slots {
+	uint32_t cap;                  /* cells per row (>= the chart's dims) */
+	unsigned history;              /* rows */
+	struct mxp_store *store;       /* for the retire (tsan_annotate.h) */
+	ck_epoch_entry_t epoch_entry;
+	alignas(64) double cell[];     /* history x cap, row-major */
+};
 
 struct mxp_chart {
 	struct mxp_chart *next;        /* published with a release store */
@@ -109,6 +131,12 @@ struct mxp_chart {
 	ck_epoch_entry_t epoch_entry;
 
 	ck_sequence_t seq;             /* odd while mxp_chart_done() publishes */
+	struct mxp_chart_slots *slots; /* the dims' stored values, as the readers see them:
+					* NULL until the chart's first update; replaced
+					* (release store) as dims are added */
+	struct mxp_chart_slots *slots_own; /* writer-only: the table the writer writes (the
+					    * published one) */
+	bool slots_published;          /* writer-only: slots_own is built and published */
 	struct mxp_dim *dims;          /* head, published with a release store */
 	struct mxp_dim *dims_tail;     /* writers only, under structure_lock */
 	unsigned ndims;                /* writers only */
@@ -123,6 +151,40 @@ struct mxp_chart {
 	long double prev_total;        /* writer-private: the previous update's collected total */
 	bool has_prev_total;
 };
+
+/* The width a table of n dims is trimmed to: n. (Rounded up to 8, every row would
+ * start a cache line, and the reader's prefetch of 8 cells of a row would be one line,
+ * not two; but a chart of 10 dims would take 60 % more memory.) */
+static inline uint32_t mxp_chart_slots_fit(uint32_t n)
+{
+	return n;
+}
+
+/* For mxp_chart_done(), before its write section, when the chart has dims and no
+ * published table yet, or one wider than mxp_chart_slots_fit(ndims) (dims added since
+ * the last update doubled it): a table that fits the dims, published. The first is
+ * built without a lock; a later one must retire the old one through the epoch, under
+ * structure_lock, so it is built only if the lock is free right now (a try, never a
+ * wait; else the next update tries again). -ENOMEM when the first could not be
+ * allocated (the update cannot be stored), else 0. */
+int mxp_chart_slots_fit_publish(struct mxp_chart *c);
+
+/* Whether mxp_chart_done() must call mxp_chart_slots_fit_publish() first. */
+static inline bool mxp_chart_slots_unfit(const struct mxp_chart *c)
+{
+	return c->slots_published ? c->slots_own->cap > mxp_chart_slots_fit(c->ndims) : c->ndims > 0;
+}
+
+/* For a writer that knows which dims it updates next (the plugin parser's END): asks for
+ * the lines of d that mxp_dim_set() and mxp_chart_done() write, all but the slots, so
+ * they arrive while the dims before are set (its cell is in the row the writer fills
+ * in order). Always inlined (chart_read.c says why). */
+__attribute__((always_inline)) static inline void mxp_dim_prefetch_write(const struct mxp_dim *d)
+{
+	for (size_t off = 0; off < sizeof(*d); off += 64)
+		__builtin_prefetch((const char *)d + off, 1);
+	__builtin_prefetch((const char *)d + sizeof(*d) - 1, 1);
+}
 
 struct mxp_host {
 	struct mxp_host *next;         /* published with a release store */
@@ -157,6 +219,8 @@ struct mxp_store {
 	struct mxp_dim_slab dim_slab;     /* every dim's memory (dim_slab.h) */
 	struct mxp_series_cache series;   /* dim serials and exporters' caches by serial;
 					   * taken and given back under structure_lock */
+	uint64_t updates_dropped;         /* ck_pr: chart updates not stored, for want of
+					   * memory for the chart's first slot table */
 };
 
 /* ---- exporters' per-series caches ---- */
@@ -233,6 +297,41 @@ static inline int64_t mxp_dim_last_collected_usec(const struct mxp_dim *d)
 static inline uint64_t mxp_dim_collections(const struct mxp_dim *d)
 {
 	return ck_pr_load_64(&d->collections);
+}
+
+/* The slot table that holds d's cells, for a reader that reached d through the lists,
+ * or NULL when the chart has had no update since d was added (nothing is stored for d
+ * then). Past the chart's first update, mxp_dim_add() publishes a table wide enough for
+ * d before d itself, and mxp_chart_done() publishes the first one before it stores a
+ * value: the load after a load fence finds it even on a CPU that let the table's load
+ * pass d's (or the values'). */
+static inline const struct mxp_chart_slots *mxp_chart_slots_of(const struct mxp_dim *d)
+{
+	const struct mxp_chart_slots *t = ck_pr_load_ptr(&d->chart->slots);
+	if (t == NULL || d->col >= t->cap) {
+		ck_pr_fence_load();
+		t = ck_pr_load_ptr(&d->chart->slots);
+		if (t == NULL || d->col >= t->cap)
+			return NULL;
+	}
+	return t;
+}
+
+/* The cell of d in row `row` of table t (d->col < t->cap). */
+static inline const double *mxp_slot_cell(const struct mxp_chart_slots *t, unsigned row, const struct mxp_dim *d)
+{
+	return &t->cell[(size_t)row * t->cap + d->col];
+}
+
+/* What d's cell for time t holds (NAN: a gap, or nothing stored): for tests and
+ * tools; readers of many dims go by rows (chart_read.c). */
+static inline double mxp_dim_slot_at(const struct mxp_dim *d, time_t t)
+{
+	const struct mxp_chart_slots *tab = mxp_chart_slots_of(d);
+	if (tab == NULL)
+		return NAN;
+	unsigned row = (unsigned)((uint64_t)(t / d->chart->update_every) % tab->history);
+	return ck_pr_load_double(mxp_slot_cell(tab, row, d));
 }
 
 /* The built-in ring database, as a query interface (see mxp/query.h). */

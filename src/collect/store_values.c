@@ -67,10 +67,13 @@ static double dim_value(const struct mxp_dim *d, long double row_total, long dou
 	return dim_value_signed(d, row_total, diff_total, now_usec) + 0.0;
 }
 
-/* Stores v in the slot of time t, marking the slots skipped since the last one as gaps.
- * Called inside the chart's write section. */
-static void dim_store(struct mxp_dim *d, unsigned history, int update_every, int64_t t, double v)
+/* Stores v in d's cell of the row of time t in table tab, marking the cells skipped
+ * since the last one as gaps. Called inside the chart's write section. */
+static void dim_store(struct mxp_chart_slots *tab, struct mxp_dim *d, int update_every, int64_t t, double v)
 {
+	const unsigned history = tab->history;
+	double *const column = &tab->cell[d->col];
+	const size_t stride = tab->cap;
 	int64_t last = d->last_t;
 	if (last != 0 && t < last)
 		return; /* the clock went back: keep what is stored, as netdata keeps its db */
@@ -80,10 +83,10 @@ static void dim_store(struct mxp_dim *d, unsigned history, int update_every, int
 			missing = history;
 		for (int64_t i = 1; i <= missing; i++) {
 			int64_t gap_t = last + i * update_every;
-			ck_pr_store_double(&d->slots[(uint64_t)(gap_t / update_every) % history], NAN);
+			ck_pr_store_double(&column[(uint64_t)(gap_t / update_every) % history * stride], NAN);
 		}
 	}
-	ck_pr_store_double(&d->slots[(uint64_t)(t / update_every) % history], v);
+	ck_pr_store_double(&column[(uint64_t)(t / update_every) % history * stride], v);
 	if (d->first_t == 0)
 		ck_pr_store_64((uint64_t *)&d->first_t, (uint64_t)t);
 	ck_pr_store_64((uint64_t *)&d->last_t, (uint64_t)t);
@@ -98,15 +101,22 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 	}
 	int64_t now_usec = (int64_t)now->tv_sec * USEC_PER_SEC + now->tv_usec;
 	int U = c->update_every;
-	if (now->tv_sec < U) {
+	/* the first update builds the slot table; dims added since the last one may have
+	 * left it up to twice too wide */
+	bool no_memory = mxp_chart_slots_unfit(c) && mxp_chart_slots_fit_publish(c) != 0;
+	if (now->tv_sec < U || no_memory) {
 		/* before 1970 + one interval: no slot can hold it (slot times are positive,
-		 * 0 means "none"), so the update is dropped, not written out of bounds */
+		 * 0 means "none"), so the update is dropped, not written out of bounds; and
+		 * without a table there is nowhere to store it: counted */
+		if (no_memory)
+			ck_pr_inc_64(&c->store->updates_dropped);
 		for (struct mxp_dim *d = c->dims; d != NULL; d = d->next)
 			d->pending_set = false;
 		return;
 	}
 	int64_t t = (int64_t)now->tv_sec - (int64_t)now->tv_sec % U;
-	unsigned history = c->store->history;
+	/* the writer's own table: every dim of the list has its column (mxp_dim_add) */
+	struct mxp_chart_slots *tab = c->slots_own;
 
 	/* netdata's collected total: every dim collected in this update, whatever its
 	 * algorithm; percentage-of-incremental-row divides by how much it grew */
@@ -118,7 +128,7 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 
 	ck_sequence_write_begin(&c->seq);
 	for (struct mxp_dim *d = c->dims; d != NULL; d = d->next) {
-		dim_store(d, history, U, t, dim_value(d, row_total, diff_total, now_usec));
+		dim_store(tab, d, U, t, dim_value(d, row_total, diff_total, now_usec));
 		if (d->pending_set) {
 			ck_pr_store_64((uint64_t *)&d->last_collected_value, (uint64_t)d->pending);
 			ck_pr_store_64((uint64_t *)&d->last_collected_usec, (uint64_t)now_usec);
@@ -169,9 +179,10 @@ static void ring_foreach(void *db, const struct mxp_dim *d, time_t after, time_t
 		return;
 	/* the slot of t is (t / U) % history; for t, t + U, t + 2U ... it is that of t,
 	 * then the next ones with a wrap: two divisions per call, not per slot */
+	const struct mxp_chart_slots *tab = mxp_chart_slots_of(d);
 	unsigned idx = (unsigned)((uint64_t)(after / U) % history);
 	for (int64_t t = after; t <= before; t += U) {
-		fn(arg, (time_t)t, ck_pr_load_double(&d->slots[idx]));
+		fn(arg, (time_t)t, tab != NULL ? ck_pr_load_double(mxp_slot_cell(tab, idx, d)) : NAN);
 		if (++idx == history)
 			idx = 0;
 	}

@@ -7,6 +7,10 @@
  * reader (mxp_chart_read), both "as collected" and "sum" over a one-point window, and
  * checks that. A churn thread adds and removes charts (and a host) all the while, so
  * the reader walks lists that change under it and ck_epoch must keep what it holds.
+ * A grower thread, the writer of its own charts, adds dims to a chart between its
+ * updates, one at a time up to 40 (its slot table widens at 1, 2, 4 ... 32 columns:
+ * the reader meets dims past the table it loaded, and tables retired while it reads),
+ * then removes the chart and starts another.
  *
  *   stress_store [--writers W] [--charts C] [--dims D] [--seconds S]
  *
@@ -92,6 +96,50 @@ static void *churn_main(void *arg)
 		}
 		mxp_host_remove(h); /* and the rest with their host */
 		ch->cycles++;
+	}
+	return NULL;
+}
+
+struct grower {
+	pthread_t thread;
+	struct mxp_store *store;
+	uint64_t widened;      /* dims added to a chart with updates stored */
+};
+
+static void *grower_main(void *arg)
+{
+	enum { GROW_DIMS = 40 };
+	struct grower *g = arg;
+	struct mxp_host *h = mxp_host_add(g->store, "grower", NULL, NULL, 0);
+	if (h == NULL)
+		abort();
+	struct mxp_dim *dims[GROW_DIMS];
+	uint64_t n = 0;
+	for (unsigned round = 0; !ck_pr_load_int(&stop); round++) {
+		char id[32];
+		snprintf(id, sizeof(id), "grow%u", round);
+		struct mxp_chart_def def = {.type = "grow", .id = id, .update_every = 1};
+		struct mxp_chart *c = mxp_chart_add(h, &def);
+		if (c == NULL)
+			abort();
+		for (unsigned k = 0; k < GROW_DIMS && !ck_pr_load_int(&stop); k++) {
+			snprintf(id, sizeof(id), "d%u", k);
+			dims[k] = mxp_dim_add(c, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+			if (dims[k] == NULL)
+				abort();
+			if (k > 0)
+				g->widened++;
+			/* a few updates per dim, so the window a little behind the newest
+			 * slot (the reader's) holds values of the dims added before */
+			for (int u = 0; u < 3; u++) {
+				n++;
+				struct timeval now = {.tv_sec = BASE_T + (time_t)n, .tv_usec = 0};
+				for (unsigned j = 0; j <= k; j++)
+					mxp_dim_set(dims[j], (long long)n);
+				mxp_chart_done(c, &now);
+			}
+		}
+		mxp_chart_remove(c);
 	}
 	return NULL;
 }
@@ -246,8 +294,10 @@ int main(int argc, char **argv)
 
 	struct reader_thread reader = {.store = store};
 	struct churn churn = {.store = store};
+	struct grower grower = {.store = store};
 	pthread_create(&reader.thread, NULL, reader_main, &reader);
 	pthread_create(&churn.thread, NULL, churn_main, &churn);
+	pthread_create(&grower.thread, NULL, grower_main, &grower);
 	for (unsigned w = 0; w < opt_writers; w++)
 		pthread_create(&writers[w].thread, NULL, writer_main, &writers[w]);
 
@@ -264,20 +314,21 @@ int main(int argc, char **argv)
 	}
 	pthread_join(reader.thread, NULL);
 	pthread_join(churn.thread, NULL);
+	pthread_join(grower.thread, NULL);
 
 	struct reader_stats *st = &reader.stats;
 	printf("stress_store: %u writers x %u charts x %u dims, %u s: %" PRIu64 " chart updates, "
 	       "%" PRIu64 " snapshots, %" PRIu64 " retried reads, %" PRIu64 " churn cycles, "
-	       "%" PRIu64 " mismatches\n",
+	       "%" PRIu64 " dims added to updated charts, %" PRIu64 " mismatches\n",
 	       opt_writers, opt_charts, opt_dims, opt_seconds, updates * opt_charts, st->snapshots,
-	       st->retries, churn.cycles, st->mismatches);
+	       st->retries, churn.cycles, grower.widened, st->mismatches);
 
 	int failed = 0;
 	if (st->mismatches != 0) {
 		fprintf(stderr, "stress_store: FAIL: %" PRIu64 " torn snapshots\n", st->mismatches);
 		failed = 1;
 	}
-	if (st->snapshots == 0 || min_updates == 0 || churn.cycles == 0 || st->max_seen == 0) {
+	if (st->snapshots == 0 || min_updates == 0 || churn.cycles == 0 || grower.widened == 0 || st->max_seen == 0) {
 		fprintf(stderr, "stress_store: FAIL: a thread made no progress\n");
 		failed = 1;
 	}

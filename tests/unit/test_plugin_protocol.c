@@ -75,7 +75,7 @@ static struct mxp_pp_stats stats(void)
 
 static double slot(const struct mxp_dim *d, time_t t)
 {
-	return d->slots[(uint64_t)(t / d->chart->update_every) % store->history];
+	return mxp_dim_slot_at(d, t);
 }
 
 Test(pp, a_chart_its_dims_and_an_update_reach_the_store)

@@ -158,7 +158,7 @@ static long long collected(const char *chart_id, const char *dim)
 static double stored_at(const char *chart_id, const char *dim, time_t t)
 {
 	struct mxp_dim *d = mxp_dim_find(mxp_chart_find(local, chart_id), dim);
-	return d->slots[(t / d->chart->update_every) % store->history];
+	return mxp_dim_slot_at(d, t);
 }
 
 Test(selfmon, single_instance_has_the_seeds_charts)

@@ -43,8 +43,7 @@ static void done_at(struct mxp_chart *c, time_t sec, long usec)
 
 static double slot_at(const struct mxp_dim *d, time_t t)
 {
-	int U = d->chart->update_every;
-	return d->slots[(t / U) % store->history];
+	return mxp_dim_slot_at(d, t);
 }
 
 TestSuite(store, .init = setup, .fini = teardown);
@@ -170,9 +169,23 @@ Test(store, dims_added_one_after_another_lie_side_by_side)
 		cr_assert_eq((uintptr_t)d % 64, 0, "dim %d on a line boundary", i);
 		if (prev != NULL)
 			cr_assert_eq((char *)d, (char *)prev + store->dim_slab.stride, "dim %d right after dim %d", i, i - 1);
-		cr_assert_geq(store->dim_slab.stride, sizeof(struct mxp_dim) + 8 * sizeof(double));
+		cr_assert_geq(store->dim_slab.stride, sizeof(struct mxp_dim));
+		cr_assert_eq(d->col, (uint32_t)i, "its column: its place in the chart");
 		prev = d;
 	}
+	/* the slot table: none until the chart's first update, which builds one of a
+	 * column per dim, every cell a gap (first collections), on a line boundary */
+	cr_assert_null(a->slots_own);
+	cr_assert_null(mxp_chart_slots_of(prev), "no table before an update");
+	done_at(a, 100, 0);
+	const struct mxp_chart_slots *tab = mxp_chart_slots_of(prev);
+	cr_assert_not_null(tab);
+	cr_assert_eq(tab, a->slots_own);
+	cr_assert_eq(tab->cap, 50);
+	cr_assert_eq(tab->history, store->history);
+	cr_assert_eq((uintptr_t)tab->cell % 64, 0);
+	for (size_t i = 0; i < (size_t)tab->cap * tab->history; i++)
+		cr_assert(isnan(tab->cell[i]), "cell %zu empty", i);
 }
 
 Test(store, a_history_past_the_bound_is_refused)
@@ -377,6 +390,101 @@ static void read_fast_and_generic(const struct mxp_chart *c, enum mxp_source sou
 	cr_assert_eq(slow->ndims, ndims);
 }
 
+Test(store, an_update_trims_the_slot_table_to_its_dims)
+{
+	/* the first update builds a table of the chart's 3 dims; dims added after it
+	 * double the table (6, 12 ... 96 columns for 50); the next update fits it to the
+	 * dims, keeping the values */
+	struct mxp_chart *c = chart("t", "trim", 1);
+	struct mxp_dim *dims[50];
+	char id[16];
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		dims[i] = mxp_dim_add(c, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(dims[i]);
+	}
+	cr_assert_null(c->slots, "no table before the first update");
+	for (time_t t = 100; t <= 102; t++) {
+		for (int i = 0; i < 3; i++)
+			mxp_dim_set(dims[i], 10 * i + t);
+		done_at(c, t, 0);
+	}
+	cr_assert_eq(c->slots->cap, 3, "as many columns as dims");
+	for (int i = 3; i < 50; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		dims[i] = mxp_dim_add(c, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(dims[i]);
+	}
+	cr_assert_eq(c->slots->cap, 96, "doubled from 3 as the dims came");
+	for (int i = 0; i < 50; i++)
+		mxp_dim_set(dims[i], 10 * i + 103);
+	done_at(c, 103, 0);
+	cr_assert_eq(c->slots->cap, 50);
+	for (int i = 0; i < 3; i++)
+		for (time_t t = 101; t <= 103; t++)
+			cr_assert_eq(mxp_dim_slot_at(dims[i], t), 10.0 * i + t, "dim %d at %ld", i, (long)t);
+	for (int i = 3; i < 50; i++)
+		cr_assert(isnan(mxp_dim_slot_at(dims[i], 103)), "dim %d: its first collection is a gap", i);
+}
+
+Test(store, dims_added_between_updates_keep_every_stored_value)
+{
+	/* the slot table widens at columns 1, 2, 4 and 8 and is fitted back at each update:
+	 * each time every stored value is copied to the new table, and new columns start
+	 * as gaps. Dim i is added
+	 * before update i and set to 1000 * i + t from then on; netdata stores a dim from
+	 * its second collection, so its cell at t holds that for t > 100 + i. */
+	enum { NDIMS = 9 };
+	struct mxp_chart *c = chart("t", "widen", 1);
+	struct mxp_dim *dims[NDIMS];
+	char id[16];
+	const struct mxp_chart_slots *first = NULL;
+	for (int i = 0; i < NDIMS; i++) {
+		snprintf(id, sizeof(id), "d%d", i);
+		dims[i] = mxp_dim_add(c, id, NULL, 1, 1, MXP_ALG_ABSOLUTE);
+		cr_assert_not_null(dims[i]);
+		for (int k = 0; k <= i; k++)
+			mxp_dim_set(dims[k], 1000 * k + 100 + i);
+		done_at(c, 100 + i, 0);
+		if (i == 0)
+			first = c->slots;
+	}
+	cr_assert_eq(c->slots->cap, NDIMS);
+	cr_assert_neq(c->slots, first, "a wider table replaced the first");
+	/* history 8: times 101..108 are in the ring */
+	for (int k = 0; k < NDIMS; k++)
+		for (time_t t = 101; t <= 100 + NDIMS - 1; t++) {
+			double v = mxp_dim_slot_at(dims[k], t);
+			if (t > 100 + k)
+				cr_assert_eq(v, 1000.0 * k + t, "dim %d at %ld: %g", k, (long)t, v);
+			else
+				cr_assert(isnan(v), "dim %d at %ld: a gap before its second collection, not %g", k,
+					  (long)t, v);
+		}
+	/* and the readers find the same: sums over the window, fast and generic */
+	struct mxp_chart_reading fast = {0}, slow = {0};
+	read_fast_and_generic(c, MXP_SOURCE_SUM, 103, 110, NDIMS, &fast, &slow);
+	for (int k = 0; k < NDIMS; k++) {
+		/* the window steps back two slots and leaves its newest out: 101..107 */
+		long double want = 0;
+		int points = 0;
+		for (time_t t = 101; t <= 107; t++)
+			if (t > 100 + k) {
+				want += 1000.0L * k + t;
+				points++;
+			}
+		if (points == 0) {
+			cr_assert(isnan(fast.dims[k].v.value), "dim %d has nothing in the window", k);
+			cr_assert(isnan(slow.dims[k].v.value), "dim %d has nothing in the window (generic)", k);
+		} else {
+			cr_assert_eq(fast.dims[k].v.value, want, "dim %d: %Lg, want %Lg", k, fast.dims[k].v.value, want);
+			cr_assert_eq(slow.dims[k].v.value, want, "dim %d (generic)", k);
+		}
+	}
+	mxp_chart_reading_free(&fast);
+	mxp_chart_reading_free(&slow);
+}
+
 Test(store, chart_read_as_collected_and_stored)
 {
 	/* this test's window reaches 14 s back */
@@ -540,8 +648,8 @@ Test(store, times_before_the_epoch_are_dropped_not_written_out_of_bounds)
 	}
 	cr_assert_eq(d->collections, 0, "nothing before 1970 + update every was taken");
 	cr_assert_eq(d->last_t, 0);
-	for (unsigned i = 0; i < store->history; i++)
-		cr_assert(isnan(d->slots[i]));
+	for (time_t t = 2; t < 2 + 2 * (time_t)store->history; t += 2)
+		cr_assert(isnan(mxp_dim_slot_at(d, t)));
 	mxp_dim_set(d, 7);
 	done_at(c, 2, 0);
 	mxp_dim_set(d, 8);
