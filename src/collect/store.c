@@ -373,6 +373,7 @@ static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_
 	c->slots_own = t;
 	if (!c->slots_published)
 		return 0;
+	ck_pr_fence_store(); /* the cells before the pointer (ck's stores order nothing) */
 	ck_pr_store_ptr(&c->slots, t);
 	if (old != NULL)
 		ck_epoch_call(&s->reclaim_record, &old->epoch_entry, chart_slots_reclaim);
@@ -403,6 +404,7 @@ int mxp_chart_slots_fit_publish(struct mxp_chart *c)
 		 * table, and has nothing stored) */
 		if (chart_slots_replace(s, c, fit, 0) != 0)
 			return -ENOMEM;
+		ck_pr_fence_store(); /* the cells before the pointer */
 		ck_pr_store_ptr(&c->slots, c->slots_own);
 		c->slots_published = true;
 		return 0;
