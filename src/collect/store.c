@@ -99,7 +99,7 @@ static void chart_free(struct mxp_chart *c)
 	free(c->title);
 	free(c->chart_type);
 	labels_free(c->labels, c->nlabels);
-	free(c->slots_own); /* the published one, if any, or the one about to be */
+	free(c->slots_own); /* the published table, if any (older ones went through the epoch) */
 	free(c);
 }
 
@@ -343,13 +343,12 @@ static void chart_slots_reclaim(ck_epoch_entry_t *e)
 	free(t);
 }
 
-/* Replaces the writer's slot table of c with one of `cap` columns: the first `keep`
- * columns of every row copied (the writer's own cells, no longer written in the old
- * table: the writer is here), the rest NAN. Once the chart's table is published, the
- * new one is published with a release store (before any dim that needs it:
- * mxp_dim_add's fence) and the old one goes through the epoch (struct mxp_chart_slots
- * says why readers may still hold it), which needs structure_lock; before, the new one
- * becomes the writer's only (the caller publishes it). 0 or -ENOMEM (then nothing
+/* Replaces c's slot table with one of `cap` columns: the first `keep` columns of every
+ * row copied (the writer's own cells, no longer written in the old table: the writer
+ * is here), the rest NAN. The new one is published (a store fence, then the pointer:
+ * before any dim that needs it, which mxp_dim_add publishes after its own fence), and
+ * the old one, if any, goes through the epoch (struct mxp_chart_slots says why readers
+ * may still hold it), which needs structure_lock. 0 or -ENOMEM (then nothing
  * changed). */
 static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_t cap, uint32_t keep)
 {
@@ -371,8 +370,6 @@ static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_
 	for (unsigned row = 0; old != NULL && row < s->history; row++)
 		memcpy(&t->cell[(size_t)row * cap], &old->cell[(size_t)row * old->cap], keep * sizeof(double));
 	c->slots_own = t;
-	if (!c->slots_published)
-		return 0;
 	ck_pr_fence_store(); /* the cells before the pointer (ck's stores order nothing) */
 	ck_pr_store_ptr(&c->slots, t);
 	if (old != NULL)
@@ -386,7 +383,7 @@ static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_
  * first update there is no table to widen. 0 or -ENOMEM. */
 static int chart_slots_widen(struct mxp_store *s, struct mxp_chart *c, uint32_t col)
 {
-	if (!c->slots_published || col < c->slots_own->cap)
+	if (c->slots_own == NULL || col < c->slots_own->cap)
 		return 0;
 	uint32_t cap = c->slots_own->cap;
 	if (cap > UINT32_MAX / 2)
@@ -398,16 +395,11 @@ int mxp_chart_slots_fit_publish(struct mxp_chart *c)
 {
 	struct mxp_store *s = c->store;
 	const uint32_t fit = mxp_chart_slots_fit(c->ndims);
-	if (!c->slots_published) {
-		/* the chart's first table, of the dims it has: nobody has seen one yet, so
-		 * no lock (every dim added so far was published with no column in any
-		 * table, and has nothing stored) */
-		if (chart_slots_replace(s, c, fit, 0) != 0)
-			return -ENOMEM;
-		ck_pr_fence_store(); /* the cells before the pointer */
-		ck_pr_store_ptr(&c->slots, c->slots_own);
-		c->slots_published = true;
-		return 0;
+	if (c->slots_own == NULL) {
+		/* the chart's first table, of the dims it has: no old one to retire, so no
+		 * lock (every dim added so far was published with no column in any table,
+		 * and has nothing stored) */
+		return chart_slots_replace(s, c, fit, 0);
 	}
 	/* never waits: a writer busy with the structure, or the baseline's walk, holds
 	 * it; the next update tries again */

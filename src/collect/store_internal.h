@@ -135,8 +135,7 @@ struct mxp_chart {
 					* NULL until the chart's first update; replaced
 					* (release store) as dims are added */
 	struct mxp_chart_slots *slots_own; /* writer-only: the table the writer writes (the
-					    * published one) */
-	bool slots_published;          /* writer-only: slots_own is built and published */
+					    * published one; NULL before the first update) */
 	struct mxp_dim *dims;          /* head, published with a release store */
 	struct mxp_dim *dims_tail;     /* writers only, under structure_lock */
 	unsigned ndims;                /* writers only */
@@ -172,7 +171,7 @@ int mxp_chart_slots_fit_publish(struct mxp_chart *c);
 /* Whether mxp_chart_done() must call mxp_chart_slots_fit_publish() first. */
 static inline bool mxp_chart_slots_unfit(const struct mxp_chart *c)
 {
-	return c->slots_published ? c->slots_own->cap > mxp_chart_slots_fit(c->ndims) : c->ndims > 0;
+	return c->slots_own != NULL ? c->slots_own->cap > mxp_chart_slots_fit(c->ndims) : c->ndims > 0;
 }
 
 /* For a writer that knows which dims it updates next (the plugin parser's END): asks for
