@@ -57,13 +57,13 @@ __attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_
 	__builtin_prefetch(d);
 }
 
-/* Columns of cells asked for ahead of the dim being read, in groups of 8 (a line of a
- * row, when rows are 8 cells or more). */
+/* Columns of cells asked for ahead of the dim being read, in groups of 8 (a line of
+ * each row when rows are whole lines). */
 #define CELLS_AHEAD 16u
 
 /* Asks for the window's cells of columns col..col+7 of tab: one line per row of the
- * window when rows are whole lines (a multiple of 8 cells, as mxp_chart_slots_fit
- * makes them past 8), else the lines of the group's first and last cell. */
+ * window when rows are whole lines (a multiple of 8 cells: the table starts a line, so
+ * every row does), else the lines of the group's first and last cell. */
 __attribute__((always_inline)) static inline void prefetch_cells(const struct ring_window *w,
 								  const struct mxp_chart_slots *tab, uint32_t col)
 {

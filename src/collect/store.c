@@ -394,7 +394,7 @@ static int chart_slots_widen(struct mxp_store *s, struct mxp_chart *c, uint32_t 
 int mxp_chart_slots_fit_publish(struct mxp_chart *c)
 {
 	struct mxp_store *s = c->store;
-	const uint32_t fit = mxp_chart_slots_fit(c->ndims);
+	const uint32_t fit = c->ndims;
 	if (c->slots_own == NULL) {
 		/* the chart's first table, of the dims it has: no old one to retire, so no
 		 * lock (every dim added so far was published with no column in any table,

@@ -91,15 +91,15 @@ _Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the coll
  * Producer: the chart's writer. mxp_chart_done() stores cells ([seq]: inside the
  * chart's write section, with ck_pr stores). A chart has no table until its first
  * update: the first mxp_chart_done() builds one of as many columns as the chart has
- * dims and publishes it (release store, before its write section), so a chart whose
+ * dims and publishes it (before its write section), so a chart whose
  * dims all come before its first update (a plugin's CHART and DIMENSION lines, a
  * streamed chart's definition) gets one allocation, of its exact size. After that a
- * table is replaced, by the writer (mxp_dim_add() is the chart's writer too, by the
- * store's contract) under structure_lock:
- * by mxp_dim_add() with one twice as wide when it is full (published before the dim
- * that needed it), by mxp_chart_done() with one that fits the dims (a try of the lock,
- * never a wait). The writer fills the new table (its own cells copied, the rest NAN),
- * publishes it with a release store and retires the old one through the store's
+ * table is replaced by the writer (mxp_dim_add() is the chart's writer too, by the
+ * store's contract) under structure_lock: by mxp_dim_add() with one twice as wide when
+ * it is full (published before the dim that needed it), by mxp_chart_done() with one
+ * that fits the dims (a try of the lock, never a wait). The writer fills the new table
+ * (its own cells copied, the rest NAN), publishes it (a store fence, then the pointer:
+ * a release store) and retires the old one through the store's
  * epoch, so a reader that loaded it reads the old (still valid, no longer written)
  * cells until it leaves its read section. Consumers: readers load chart->slots with
  * ck_pr_load_ptr; a dim whose col is past the cap of the table they loaded was
@@ -151,17 +151,11 @@ struct mxp_chart {
 	bool has_prev_total;
 };
 
-/* The width a table of n dims is trimmed to: n. (Rounded up to 8, every row would
- * start a cache line, and the reader's prefetch of 8 cells of a row would be one line,
- * not two; but a chart of 10 dims would take 60 % more memory.) */
-static inline uint32_t mxp_chart_slots_fit(uint32_t n)
-{
-	return n;
-}
-
 /* For mxp_chart_done(), before its write section, when the chart has dims and no
- * published table yet, or one wider than mxp_chart_slots_fit(ndims) (dims added since
- * the last update doubled it): a table that fits the dims, published. The first is
+ * table yet, or one wider than its dims (dims added since the last update doubled it):
+ * a table of a column per dim, published. (Rounded up to 8 columns, every row would
+ * start a cache line and the reader's prefetch of 8 cells of a row would be one line,
+ * not two; but a chart of 10 dims would take 60 % more memory.) The first is
  * built without a lock; a later one must retire the old one through the epoch, under
  * structure_lock, so it is built only if the lock is free right now (a try, never a
  * wait; else the next update tries again). -ENOMEM when the first could not be
@@ -171,13 +165,13 @@ int mxp_chart_slots_fit_publish(struct mxp_chart *c);
 /* Whether mxp_chart_done() must call mxp_chart_slots_fit_publish() first. */
 static inline bool mxp_chart_slots_unfit(const struct mxp_chart *c)
 {
-	return c->slots_own != NULL ? c->slots_own->cap > mxp_chart_slots_fit(c->ndims) : c->ndims > 0;
+	return c->slots_own != NULL ? c->slots_own->cap > c->ndims : c->ndims > 0;
 }
 
 /* For a writer that knows which dims it updates next (the plugin parser's END): asks for
- * the lines of d that mxp_dim_set() and mxp_chart_done() write, all but the slots, so
- * they arrive while the dims before are set (its cell is in the row the writer fills
- * in order). Always inlined (chart_read.c says why). */
+ * the lines of d that mxp_dim_set() and mxp_chart_done() write, so they arrive while
+ * the dims before are set (its cell lies in the row the writer fills in dim order).
+ * Always inlined (chart_read.c says why). */
 __attribute__((always_inline)) static inline void mxp_dim_prefetch_write(const struct mxp_dim *d)
 {
 	for (size_t off = 0; off < sizeof(*d); off += 64)
