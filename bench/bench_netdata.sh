@@ -164,6 +164,9 @@ EOF
 # "SIDE DIMS seconds lines export_ns ingest_ns total_ns ROUND" to $tmp/results
 measure() {
 	local side=$1 dims=$2 dir=$tmp/$1-$2 port pid exports_re ingest_re
+	# every round from nothing: netdata started on the previous round's cache (its
+	# metadata of 1M dims) had exported nothing when the wait ran out, twice in a row
+	rm -rf "$dir"
 	mkdir -p "$dir"
 	start_sink "$dir"
 	port=$SINK_PORT
