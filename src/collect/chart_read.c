@@ -120,8 +120,9 @@ static bool ring_span(const struct ring_window *w, const struct mxp_dim *d, stru
  * ck_pr_load_double is with CK_USE_CC_BUILTINS, and never torn: an aligned 8-byte
  * access), widened to long double by the load itself (fldl). Through ck's asm
  * ck_pr_load_double the value went through a general register, an SSE register and
- * the stack before the x87 could load it (the pair loop's body: ~20 instructions then,
- * ~14 now, by objdump; the time saved was not told apart from the bench's noise).
+ * the stack before the x87 could load it (the pair loop's step, by objdump: 24
+ * instructions with two stores and reloads through the stack then, 21 and none now;
+ * the time saved was not told apart from the bench's noise).
  * Under ThreadSanitizer, whose ck_pr.h makes every ck_pr access an atomic one
  * (tests/tsan/include/ck_pr.h), a volatile read would be a plain access racing with
  * the writer's atomic stores, so that build reads through ck_pr as before. */
