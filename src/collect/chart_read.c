@@ -57,6 +57,15 @@ __attribute__((always_inline)) static inline void prefetch_dim(const struct mxp_
 	__builtin_prefetch(d);
 }
 
+/* Column heads asked for ahead of the one being read: 16 columns, two per line, a
+ * prefetch per two columns. */
+#define HEADS_AHEAD 16u
+
+__attribute__((always_inline)) static inline void prefetch_head(const struct mxp_slot_col *h)
+{
+	__builtin_prefetch(h);
+}
+
 /* Columns of cells asked for ahead of the dim being read, in groups of 8 (a line of
  * each row when rows are whole lines). */
 #define CELLS_AHEAD 16u
@@ -96,11 +105,11 @@ struct ring_span {
 	unsigned idx;   /* the slot of a */
 };
 
-/* False when d has no point in the window (its value is then NAN). */
-static bool ring_span(const struct ring_window *w, const struct mxp_dim *d, struct ring_span *sp)
+/* False when the column of head h has no point in the window (its value is then NAN). */
+static bool ring_span(const struct ring_window *w, const struct mxp_slot_col *h, struct ring_span *sp)
 {
-	int64_t last = (int64_t)ck_pr_load_64((const uint64_t *)&d->last_t);
-	int64_t first = (int64_t)ck_pr_load_64((const uint64_t *)&d->first_t);
+	int64_t last = ck_pr_load_32(&h->last_t);
+	int64_t first = ck_pr_load_32(&h->first_t);
 	time_t oldest = 0;
 	if (last != 0) {
 		int64_t ring_first = last - (int64_t)(w->history - 1) * w->U;
@@ -114,6 +123,12 @@ static bool ring_span(const struct ring_window *w, const struct mxp_dim *d, stru
 	sp->b = b;
 	sp->idx = a == w->after ? w->after_idx : (unsigned)((uint64_t)(a / w->U) % w->history);
 	return true;
+}
+
+/* The cell of column col in row `row` of table t. */
+static inline const double *cell_at(const struct mxp_chart_slots *t, unsigned row, uint32_t col)
+{
+	return &t->cell[(size_t)row * t->cap + col];
 }
 
 /* A cell as the x87 adds it: one 8-byte load (volatile: exactly once, as ck's own
@@ -142,11 +157,11 @@ static long double ring_result(long double sum, unsigned long count, enum mxp_so
 	return source == MXP_SOURCE_SUM ? sum : sum / (long double)count;
 }
 
-static long double ring_sum_one(const struct ring_window *w, const struct mxp_chart_slots *tab,
-				const struct mxp_dim *d, const struct ring_span *sp, enum mxp_source source)
+static long double ring_sum_one(const struct ring_window *w, const struct mxp_chart_slots *tab, uint32_t col,
+				const struct ring_span *sp, enum mxp_source source)
 {
 	unsigned idx = sp->idx;
-	const double *cell = mxp_slot_cell(tab, idx, d);
+	const double *cell = cell_at(tab, idx, col);
 	const size_t cap = tab->cap;
 	long double sum = 0;
 	unsigned long count = 0;
@@ -159,20 +174,20 @@ static long double ring_sum_one(const struct ring_window *w, const struct mxp_ch
 		cell += cap;
 		if (++idx == w->history) {
 			idx = 0;
-			cell = mxp_slot_cell(tab, 0, d);
+			cell = cell_at(tab, 0, col);
 		}
 	}
 	return ring_result(sum, count, source);
 }
 
-/* d0 and d1 over one span: what ring_sum_one gives for each. */
-static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slots *tab, const struct mxp_dim *d0,
-			 const struct mxp_dim *d1, const struct ring_span *sp, enum mxp_source source,
-			 long double *v0, long double *v1)
+/* Columns col0 and col1 over one span: what ring_sum_one gives for each. */
+static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slots *tab, uint32_t col0,
+			 uint32_t col1, const struct ring_span *sp, enum mxp_source source, long double *v0,
+			 long double *v1)
 {
 	unsigned idx = sp->idx;
-	const double *cell0 = mxp_slot_cell(tab, idx, d0);
-	const double *cell1 = mxp_slot_cell(tab, idx, d1);
+	const double *cell0 = cell_at(tab, idx, col0);
+	const double *cell1 = cell_at(tab, idx, col1);
 	const size_t cap = tab->cap;
 	long double sum0 = 0, sum1 = 0;
 	unsigned long count0 = 0, count1 = 0;
@@ -191,8 +206,8 @@ static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slo
 		cell1 += cap;
 		if (++idx == w->history) {
 			idx = 0;
-			cell0 = mxp_slot_cell(tab, 0, d0);
-			cell1 = mxp_slot_cell(tab, 0, d1);
+			cell0 = cell_at(tab, 0, col0);
+			cell1 = cell_at(tab, 0, col1);
 		}
 	}
 	*v0 = ring_result(sum0, count0, source);
@@ -206,93 +221,69 @@ void mxp_chart_reading_free(struct mxp_chart_reading *r)
 	r->ndims = r->cap = 0;
 }
 
-int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
-		   const struct mxp_query_ops *ops, void *db, struct mxp_chart_reading *r)
+/* The average or sum of every dim of c with a column in its slot table: the columns in
+ * order, each head beside the others (struct mxp_slot_col), each dim's window a run of
+ * cells in rows. A dim added after this pass loaded the table is not read, as a dim
+ * added after a walk of the list passed its end would not be. */
+static int read_columns(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
+			struct mxp_chart_reading *r)
 {
-	const bool ring = ops == &mxp_ring_query_ops && source != MXP_SOURCE_AS_COLLECTED;
-	struct ring_window w = {0};
-	if (ring)
-		ring_window_init(&w, c, after, before);
+	struct ring_window w;
+	ring_window_init(&w, c, after, before);
 	for (;;) {
 		unsigned version = ck_sequence_read_begin(&c->seq);
+		const struct mxp_chart_slots *tab = ck_pr_load_ptr(&c->slots);
+		const uint32_t cap = tab != NULL ? tab->cap : 0;
 		size_t n = 0;
 		bool full = false;
-		/* the first MXP_DIM_AHEAD dims by the list, then each dim's `ahead` (in the
-		 * line being read anyway): MXP_DIM_AHEAD dims of work between a prefetch and
-		 * the use, with no wait on a list pointer */
-		const struct mxp_dim *first = mxp_chart_dims(c);
-		/* the slot table as of this pass; a dim past its cap makes the reader load the
-		 * newer one (mxp_chart_slots_of) */
-		const struct mxp_chart_slots *tab = ring ? ck_pr_load_ptr(&c->slots) : NULL;
 		/* a dim whose span is found and whose sum waits for a second one to pair with */
 		struct mxp_dim_reading *held = NULL;
+		uint32_t held_col = 0;
 		struct ring_span held_span = {0};
-		unsigned k = 0;
-		for (const struct mxp_dim *a = first; a != NULL && k < MXP_DIM_AHEAD; a = mxp_dim_next(a), k++)
-			prefetch_dim(a);
-		for (uint32_t col = 0; tab != NULL && col < CELLS_AHEAD && col < tab->cap; col += 8)
+		for (uint32_t col = 0; col < CELLS_AHEAD && col < cap; col += 8)
 			prefetch_cells(&w, tab, col);
-		for (const struct mxp_dim *d = first; d != NULL; d = mxp_dim_next(d)) {
-			const struct mxp_dim *ahead = ck_pr_load_ptr(&d->ahead);
-			if (ahead != NULL)
-				prefetch_dim(ahead);
-			/* the columns CELLS_AHEAD past this dim's, once per 8 dims (a dim's
-			 * column is its place in the list: cols go up by one) */
-			if (tab != NULL && d->col % 8 == 0 && d->col + CELLS_AHEAD < tab->cap)
-				prefetch_cells(&w, tab, d->col + CELLS_AHEAD);
+		for (uint32_t col = 0; col < cap; col++) {
+			const struct mxp_slot_col *h = &tab->cols[col];
+			/* the heads HEADS_AHEAD columns on, and once per 8 columns the cells
+			 * CELLS_AHEAD on */
+			if (col % 2 == 0 && col + HEADS_AHEAD < cap)
+				prefetch_head(&tab->cols[col + HEADS_AHEAD]);
+			if (col % 8 == 0 && col + CELLS_AHEAD < cap)
+				prefetch_cells(&w, tab, col + CELLS_AHEAD);
+			const struct mxp_dim *d = ck_pr_load_ptr(&h->dim);
+			if (d == NULL)
+				break; /* the columns past the chart's dims */
+			ck_pr_fence_load(); /* the head's serial, stored before its dim */
+			const int64_t usec = (int64_t)ck_pr_load_64((const uint64_t *)&h->last_collected_usec);
+			if (usec == 0 || usec / 1000000 < after)
+				continue; /* not collected since the window's start (the seed's test) */
 			if (n == r->cap) {
 				full = true;
 				break;
 			}
 			struct mxp_dim_reading *x = &r->dims[n++];
-			int64_t usec = mxp_dim_last_collected_usec(d);
 			x->dim = d;
-			x->exported = mxp_dim_collections(d) > 0 && usec / 1000000 >= after;
-			if (!x->exported)
-				continue;
-			if (source == MXP_SOURCE_AS_COLLECTED) {
-				x->v.collected.value = mxp_dim_last_collected_value(d);
-				x->v.collected.ms = (unsigned)(usec % 1000000 / 1000);
-				x->t = (uint32_t)(usec / 1000000);
+			x->serial = ck_pr_load_32(&h->serial);
+			x->v.value = NAN;
+			struct ring_span sp;
+			if (!ring_span(&w, h, &sp)) {
+				x->t = 0; /* NAN: nothing to send, at no time */
 				continue;
 			}
-			x->v.value = NAN;
-			if (ring) {
-				struct ring_span sp;
-				if (!ring_span(&w, d, &sp)) {
-					x->t = 0; /* NAN: nothing to send, at no time */
-					continue;
-				}
-				if (tab == NULL || d->col >= tab->cap) {
-					/* published after the table this pass loaded; the newer
-					 * one holds the held dim's cells too, with the same
-					 * values unless an update moved the sequence */
-					const struct mxp_chart_slots *newer = mxp_chart_slots_of(d);
-					if (newer == NULL) {
-						x->t = 0;
-						continue;
-					}
-					tab = newer;
-				}
-				x->t = (uint32_t)sp.b;
-				if (held != NULL && held_span.a == sp.a && held_span.b == sp.b) {
-					ring_sum_two(&w, tab, held->dim, d, &sp, source, &held->v.value, &x->v.value);
-					held = NULL;
-				} else {
-					if (held != NULL)
-						held->v.value = ring_sum_one(&w, tab, held->dim, &held_span, source);
-					held = x;
-					held_span = sp;
-				}
+			x->t = (uint32_t)sp.b;
+			if (held != NULL && held_span.a == sp.a && held_span.b == sp.b) {
+				ring_sum_two(&w, tab, held_col, col, &sp, source, &held->v.value, &x->v.value);
+				held = NULL;
 			} else {
-				time_t at = 0;
-				x->v.value = mxp_stored_value(ops, db, d, c->update_every, source, after, before,
-							      &(time_t){0}, &at);
-				x->t = (uint32_t)at;
+				if (held != NULL)
+					held->v.value = ring_sum_one(&w, tab, held_col, &held_span, source);
+				held = x;
+				held_col = col;
+				held_span = sp;
 			}
 		}
 		if (held != NULL)
-			held->v.value = ring_sum_one(&w, tab, held->dim, &held_span, source);
+			held->v.value = ring_sum_one(&w, tab, held_col, &held_span, source);
 		if (full) {
 			/* grow outside the read section, then read again */
 			if (reading_grow(r, r->cap + 1) != 0)
@@ -305,4 +296,67 @@ int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t aft
 		}
 		r->retries++;
 	}
+}
+
+/* Every other read (as collected, or stored values through other query ops): the dims
+ * by their list. */
+static int read_list(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
+		     const struct mxp_query_ops *ops, void *db, struct mxp_chart_reading *r)
+{
+	for (;;) {
+		unsigned version = ck_sequence_read_begin(&c->seq);
+		size_t n = 0;
+		bool full = false;
+		/* the first MXP_DIM_AHEAD dims by the list, then each dim's `ahead` (in the
+		 * line being read anyway): MXP_DIM_AHEAD dims of work between a prefetch and
+		 * the use, with no wait on a list pointer */
+		const struct mxp_dim *first = mxp_chart_dims(c);
+		unsigned k = 0;
+		for (const struct mxp_dim *a = first; a != NULL && k < MXP_DIM_AHEAD; a = mxp_dim_next(a), k++)
+			prefetch_dim(a);
+		for (const struct mxp_dim *d = first; d != NULL; d = mxp_dim_next(d)) {
+			const struct mxp_dim *ahead = ck_pr_load_ptr(&d->ahead);
+			if (ahead != NULL)
+				prefetch_dim(ahead);
+			int64_t usec = mxp_dim_last_collected_usec(d);
+			if (mxp_dim_collections(d) == 0 || usec / 1000000 < after)
+				continue; /* not collected since the window's start (the seed's test) */
+			if (n == r->cap) {
+				full = true;
+				break;
+			}
+			struct mxp_dim_reading *x = &r->dims[n++];
+			x->dim = d;
+			x->serial = d->serial;
+			if (source == MXP_SOURCE_AS_COLLECTED) {
+				x->v.collected.value = mxp_dim_last_collected_value(d);
+				x->v.collected.ms = (unsigned)(usec % 1000000 / 1000);
+				x->t = (uint32_t)(usec / 1000000);
+				continue;
+			}
+			time_t at = 0;
+			x->v.value = mxp_stored_value(ops, db, d, c->update_every, source, after, before, &(time_t){0},
+						      &at);
+			x->t = (uint32_t)at;
+		}
+		if (full) {
+			/* grow outside the read section, then read again */
+			if (reading_grow(r, r->cap + 1) != 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (!ck_sequence_read_retry(&c->seq, version)) {
+			r->ndims = n;
+			return 0;
+		}
+		r->retries++;
+	}
+}
+
+int mxp_chart_read(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
+		   const struct mxp_query_ops *ops, void *db, struct mxp_chart_reading *r)
+{
+	if (ops == &mxp_ring_query_ops && source != MXP_SOURCE_AS_COLLECTED)
+		return read_columns(c, source, after, before, r);
+	return read_list(c, source, after, before, ops, db, r);
 }

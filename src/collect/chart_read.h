@@ -34,7 +34,8 @@ struct mxp_dim_reading {
 	uint32_t t;              /* whole seconds since the epoch (until 2106, as the pipeline's
 				  * records): as collected, the collection's; else the time the
 				  * value is reported at */
-	bool exported;           /* collected at or after the window's start (the seed's test) */
+	uint32_t serial;         /* the dim's (read beside the value: the dim's own line is
+				  * not read for an average or a sum) */
 };
 _Static_assert(sizeof(struct mxp_dim_reading) == 32, "a reading is half a cache line");
 
@@ -47,8 +48,10 @@ struct mxp_chart_reading {
 };
 
 /* Reads chart for the window [after, before] and the given source into r (r->ndims
- * set). ops/db is the query interface of stored values. The caller is inside an epoch
- * read section of the store. Returns 0 or -ENOMEM. */
+ * set): a reading per dim that the export takes, the seed's test (collected at or after
+ * the window's start), in the chart's order; the others are left out. ops/db is the
+ * query interface of stored values. The caller is inside an epoch read section of the
+ * store. Returns 0 or -ENOMEM. */
 int mxp_chart_read(const struct mxp_chart *chart, enum mxp_source source, time_t after, time_t before,
 		   const struct mxp_query_ops *ops, void *db, struct mxp_chart_reading *r);
 void mxp_chart_reading_free(struct mxp_chart_reading *r);

@@ -27,7 +27,7 @@
 
 #define LINE 64u
 #define FIRST_CHUNK (64u * 1024u)        /* a store of a few dims stays small */
-#define LARGEST_CHUNK (8u * 1024u * 1024u) /* ~43k dims of 192 bytes per mapping at most */
+#define LARGEST_CHUNK (8u * 1024u * 1024u) /* ~65k dims of 128 bytes per mapping at most */
 
 /* At the start of each chunk, on a line of its own so that the blocks stay aligned. */
 struct mxp_dim_slab_chunk {

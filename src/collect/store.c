@@ -125,6 +125,7 @@ struct mxp_store *mxp_store_new(const struct mxp_store_options *opt)
 	if (s == NULL)
 		return NULL;
 	s->history = (opt != NULL && opt->history > 0) ? opt->history : MXP_STORE_DEFAULT_HISTORY;
+	s->table_alloc = aligned_alloc;
 	if (s->history > MXP_STORE_MAX_HISTORY ||
 	    mxp_dim_slab_init(&s->dim_slab, sizeof(struct mxp_dim)) != 0) {
 		free(s);
@@ -344,31 +345,44 @@ static void chart_slots_reclaim(ck_epoch_entry_t *e)
 }
 
 /* Replaces c's slot table with one of `cap` columns: the first `keep` columns of every
- * row copied (the writer's own cells, no longer written in the old table: the writer
- * is here), the rest NAN. The new one is published (a store fence, then the pointer:
- * before any dim that needs it, which mxp_dim_add publishes after its own fence), and
- * the old one, if any, goes through the epoch (struct mxp_chart_slots says why readers
- * may still hold it), which needs structure_lock. 0 or -ENOMEM (then nothing
- * changed). */
+ * row and their heads copied (the writer's own, no longer written in the old table: the
+ * writer is here), the rest NAN and no dim; a chart's first table gets the heads of the
+ * dims it has (none of them has anything stored). The new one is published (a store
+ * fence, then the pointer: before any dim that needs it, which mxp_dim_add publishes
+ * after its own fence), and the old one, if any, goes through the epoch (struct
+ * mxp_chart_slots says why readers may still hold it), which needs structure_lock. 0 or
+ * -ENOMEM (then nothing changed). */
 static int chart_slots_replace(struct mxp_store *s, struct mxp_chart *c, uint32_t cap, uint32_t keep)
 {
 	struct mxp_chart_slots *old = c->slots_own;
-	size_t cells, bytes;
+	size_t cells, bytes, heads;
 	if (__builtin_mul_overflow((size_t)s->history, (size_t)cap, &cells) ||
 	    __builtin_mul_overflow(cells, sizeof(double), &bytes) ||
+	    __builtin_mul_overflow((size_t)cap, sizeof(struct mxp_slot_col), &heads) ||
+	    __builtin_add_overflow(bytes, heads, &bytes) ||
 	    __builtin_add_overflow(bytes, sizeof(struct mxp_chart_slots) + 63, &bytes))
 		return -ENOMEM;
-	struct mxp_chart_slots *t = aligned_alloc(64, bytes & ~(size_t)63);
+	struct mxp_chart_slots *t = s->table_alloc(64, bytes & ~(size_t)63);
 	if (t == NULL)
 		return -ENOMEM;
 	t->cap = cap;
 	t->history = s->history;
 	t->store = s;
+	t->cols = (struct mxp_slot_col *)&t->cell[cells];
 	memset(&t->epoch_entry, 0, sizeof(t->epoch_entry));
 	for (size_t i = 0; i < cells; i++)
 		t->cell[i] = NAN;
 	for (unsigned row = 0; old != NULL && row < s->history; row++)
 		memcpy(&t->cell[(size_t)row * cap], &old->cell[(size_t)row * old->cap], keep * sizeof(double));
+	memset(t->cols, 0, heads);
+	if (old != NULL) {
+		memcpy(t->cols, old->cols, keep * sizeof(struct mxp_slot_col));
+	} else {
+		for (const struct mxp_dim *d = c->dims; d != NULL; d = d->next) {
+			t->cols[d->col].dim = d;
+			t->cols[d->col].serial = d->serial;
+		}
+	}
 	c->slots_own = t;
 	ck_pr_fence_store(); /* the cells before the pointer (ck's stores order nothing) */
 	ck_pr_store_ptr(&c->slots, t);
@@ -467,9 +481,14 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 	if (first != NULL && (first->algorithm != d->algorithm || magnitude(first->multiplier) != magnitude(d->multiplier) ||
 			      magnitude(first->divisor) != magnitude(d->divisor)))
 		ck_pr_store_int(&c->heterogeneous, 1);
+	struct mxp_slot_col *head = c->slots_own != NULL ? &c->slots_own->cols[d->col] : NULL;
+	if (head != NULL)
+		head->serial = d->serial;
 	/* the dim is whole, its column in the slot table (NAN), and the chart's flag set,
-	 * before a reader can reach the dim */
+	 * before a reader can reach the dim, by the list or by its column */
 	ck_pr_fence_store();
+	if (head != NULL)
+		ck_pr_store_ptr(&head->dim, d);
 	if (c->dims_tail == NULL)
 		ck_pr_store_ptr(&c->dims, d);
 	else

@@ -40,18 +40,17 @@
 #define MXP_DIM_AHEAD 8         /* how far a dim's `ahead` points */
 
 struct mxp_dim {
-	/* The first 64 bytes: what the collector reads for every dim of a window, so a dim
-	 * costs it these (one cache line: the dim slab aligns every dim to 64 bytes) and its
-	 * window's cells in the chart's slot table (struct mxp_chart_slots). */
+	/* The first 64 bytes: what the writer's update and a reader of "as collected"
+	 * values read of a dim (the collector's average and sum read the dim's column in
+	 * the chart's slot table instead: struct mxp_slot_col). */
 	struct mxp_dim *next;          /* published with a release store */
-	/* [seq] published by mxp_chart_done(), read by readers under chart->seq */
+	/* [seq] published by mxp_chart_done(), read by readers under chart->seq (with the
+	 * column's last_collected_usec, first_t and last_t) */
 	int64_t last_collected_value;  /* the raw integer of the last collection */
-	int64_t last_collected_usec;   /* its time, microseconds since the epoch */
 	uint64_t collections;          /* how many times it was collected */
-	int64_t first_t;               /* time of the oldest slot ever stored; 0 = none */
-	int64_t last_t;                /* time of the newest slot; 0 = none */
 	uint32_t serial;               /* unique among live dims: formatter choice and the
-					* exporters' caches (series_cache.h) */
+					* exporters' caches (series_cache.h); its column has
+					* a copy */
 	uint32_t col;                  /* its column in the chart's slot table: the dims
 					* added to the chart before it (fixed: dims are not
 					* removed one by one) */
@@ -68,19 +67,45 @@ struct mxp_dim {
 	long multiplier;
 	long divisor;
 	enum mxp_algorithm algorithm;
-	ck_epoch_entry_t epoch_entry;
-
-	/* writer-private: what mxp_dim_set() recorded for the update in progress */
-	long long pending;
+	/* writer-private (beside `algorithm`, in its padding: the dim fits 128 bytes, two
+	 * lines of the slab): what mxp_dim_set() recorded for the update in progress */
 	bool pending_set;
 	bool has_prev;                 /* prev_* hold an earlier collection (incremental) */
+	ck_epoch_entry_t epoch_entry;
+
+	/* writer-private */
+	long long pending;
 	long long prev_collected;
 	int64_t prev_usec;
 };
-_Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the collector's fields in 64 bytes");
+_Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the first line's fields in 64 bytes");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct mxp_dim) == 128, "a dim is two lines of the slab");
+
+/* What the collector reads of a dim beside its cells, in the dim's column of the
+ * chart's slot table (struct mxp_chart_slots): 32 bytes, the columns of a chart side by
+ * side, so that a walk of the chart's dims in their order streams them, half a line a
+ * dim, where following the dims' list cost a line each (a dim's first line, wherever
+ * the dim slab put it), about 11 % of the collector's samples (chart_read.c). The
+ * slot times are whole seconds until 2106, as the pipeline's records are
+ * (mxp_chart_done() drops an update past that). */
+struct mxp_slot_col {
+	/* the dim, and a copy of its serial: published by mxp_dim_add() (or the table's
+	 * build) with a release store of `dim` after the rest; NULL: no dim yet */
+	const struct mxp_dim *dim;
+	/* [seq] published by mxp_chart_done(), read under chart->seq */
+	int64_t last_collected_usec;   /* the last collection's time, microseconds since the
+					* epoch; 0: never collected */
+	uint32_t first_t;              /* time of the oldest slot ever stored; 0 = none */
+	uint32_t last_t;               /* time of the newest slot; 0 = none */
+	uint32_t serial;
+	uint32_t unused;
+};
+_Static_assert(sizeof(struct mxp_slot_col) == 32, "two columns' heads per cache line");
 
 /* A chart's stored values: `history` rows of `cap` cells, row r holding slot r (the slot
  * of time t is (t / U) % history) of every dim, a dim's cell at its `col`. NAN is a gap.
+ * After the cells, a head per column (struct mxp_slot_col): the dim, and the [seq]
+ * times a reader needs to find its window's cells.
  *
  * Why a table per chart and not a ring per dim: a window of w slots is then one run of
  * w rows, each the chart's dims side by side, and a reader summing the chart's dims in
@@ -101,13 +126,20 @@ _Static_assert(offsetof(struct mxp_dim, ahead) + sizeof(void *) <= 64, "the coll
  * (its own cells copied, the rest NAN), publishes it (a store fence, then the pointer:
  * a release store) and retires the old one through the store's
  * epoch, so a reader that loaded it reads the old (still valid, no longer written)
- * cells until it leaves its read section. Consumers: readers load chart->slots with
- * ck_pr_load_ptr; a dim whose col is past the cap of the table they loaded was
- * published after it (mxp_chart_slots_of() says how a reader deals with that). */
+ * cells until it leaves its read section. The column heads are copied with the cells;
+ * a dim added to a table wide enough for it gets its head there (serial, a store
+ * fence, then the dim pointer: mxp_dim_add). Consumers: readers load chart->slots with
+ * ck_pr_load_ptr. The collector walks the columns of the table it loaded, up to the
+ * first head without a dim (a load fence between the dim pointer and the serial): a
+ * dim added after that load is not read, as one added after a walk of the list passed
+ * its end would not be. A reader that reached a dim through the lists may find it past
+ * the cap of the table it loaded: published after it (mxp_chart_slots_of() says how a
+ * reader deals with that). */
 struct mxp_chart_slots {
 	uint32_t cap;                  /* cells per row (>= the chart's dims) */
 	unsigned history;              /* rows */
 	struct mxp_store *store;       /* for the retire (tsan_annotate.h) */
+	struct mxp_slot_col *cols;     /* cap heads, right after the cells */
 	ck_epoch_entry_t epoch_entry;
 	alignas(64) double cell[];     /* history x cap, row-major */
 };
@@ -212,9 +244,22 @@ struct mxp_store {
 	struct mxp_dim_slab dim_slab;     /* every dim's memory (dim_slab.h) */
 	struct mxp_series_cache series;   /* dim serials and exporters' caches by serial;
 					   * taken and given back under structure_lock */
-	uint64_t updates_dropped;         /* ck_pr: chart updates not stored, for want of
-					   * memory for the chart's first slot table */
+	uint64_t updates_dropped;         /* ck_pr: chart updates not stored (no memory for
+					   * the chart's first slot table, or a time before
+					   * 1970 + update every or past 2106); the exporter
+					   * logs it: mxp_store_updates_dropped */
+	/* Where slot tables come from: aligned_alloc, set by mxp_store_new; tests put a
+	 * failing one here to see what a store does without memory for a table. */
+	void *(*table_alloc)(size_t alignment, size_t size);
 };
+
+/* How many chart updates the store could not keep (mxp_chart_done: no memory for the
+ * chart's first slot table, or a time it cannot store), since it was made. Any
+ * thread. */
+static inline uint64_t mxp_store_updates_dropped(const struct mxp_store *s)
+{
+	return ck_pr_load_64(&s->updates_dropped);
+}
 
 /* ---- exporters' per-series caches ---- */
 
@@ -277,22 +322,7 @@ static inline bool mxp_chart_heterogeneous(const struct mxp_chart *c)
 	return ck_pr_load_int(&c->heterogeneous) != 0;
 }
 
-/* The [seq] fields of a dim, copied by a reader. Valid only if the chart's sequence
- * did not move while they were read. */
-static inline int64_t mxp_dim_last_collected_value(const struct mxp_dim *d)
-{
-	return (int64_t)ck_pr_load_64((const uint64_t *)&d->last_collected_value);
-}
-static inline int64_t mxp_dim_last_collected_usec(const struct mxp_dim *d)
-{
-	return (int64_t)ck_pr_load_64((const uint64_t *)&d->last_collected_usec);
-}
-static inline uint64_t mxp_dim_collections(const struct mxp_dim *d)
-{
-	return ck_pr_load_64(&d->collections);
-}
-
-/* The slot table that holds d's cells, for a reader that reached d through the lists,
+/* The slot table that holds d's column, for a reader that reached d through the lists,
  * or NULL when the chart has had no update since d was added (nothing is stored for d
  * then). Past the chart's first update, mxp_dim_add() publishes a table wide enough for
  * d before d itself, and mxp_chart_done() publishes the first one before it stores a
@@ -308,6 +338,32 @@ static inline const struct mxp_chart_slots *mxp_chart_slots_of(const struct mxp_
 			return NULL;
 	}
 	return t;
+}
+
+/* The [seq] fields of a dim, copied by a reader. Valid only if the chart's sequence
+ * did not move while they were read. Those of its column: 0 when nothing is stored. */
+static inline int64_t mxp_dim_last_collected_value(const struct mxp_dim *d)
+{
+	return (int64_t)ck_pr_load_64((const uint64_t *)&d->last_collected_value);
+}
+static inline uint64_t mxp_dim_collections(const struct mxp_dim *d)
+{
+	return ck_pr_load_64(&d->collections);
+}
+static inline int64_t mxp_dim_last_collected_usec(const struct mxp_dim *d)
+{
+	const struct mxp_chart_slots *t = mxp_chart_slots_of(d);
+	return t != NULL ? (int64_t)ck_pr_load_64((const uint64_t *)&t->cols[d->col].last_collected_usec) : 0;
+}
+static inline time_t mxp_dim_first_t(const struct mxp_dim *d)
+{
+	const struct mxp_chart_slots *t = mxp_chart_slots_of(d);
+	return t != NULL ? (time_t)ck_pr_load_32(&t->cols[d->col].first_t) : 0;
+}
+static inline time_t mxp_dim_last_t(const struct mxp_dim *d)
+{
+	const struct mxp_chart_slots *t = mxp_chart_slots_of(d);
+	return t != NULL ? (time_t)ck_pr_load_32(&t->cols[d->col].last_t) : 0;
 }
 
 /* The cell of d in row `row` of table t (d->col < t->cap). */

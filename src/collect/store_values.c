@@ -68,13 +68,15 @@ static double dim_value(const struct mxp_dim *d, long double row_total, long dou
 }
 
 /* Stores v in d's cell of the row of time t in table tab, marking the cells skipped
- * since the last one as gaps. Called inside the chart's write section. */
+ * since the last one as gaps, and the times in d's column head. Called inside the
+ * chart's write section. */
 static void dim_store(struct mxp_chart_slots *tab, struct mxp_dim *d, int update_every, int64_t t, double v)
 {
 	const unsigned history = tab->history;
 	double *const column = &tab->cell[d->col];
+	struct mxp_slot_col *head = &tab->cols[d->col];
 	const size_t stride = tab->cap;
-	int64_t last = d->last_t;
+	int64_t last = head->last_t;
 	if (last != 0 && t < last)
 		return; /* the clock went back: keep what is stored, as netdata keeps its db */
 	if (last != 0 && t > last) {
@@ -87,9 +89,9 @@ static void dim_store(struct mxp_chart_slots *tab, struct mxp_dim *d, int update
 		}
 	}
 	ck_pr_store_double(&column[(uint64_t)(t / update_every) % history * stride], v);
-	if (d->first_t == 0)
-		ck_pr_store_64((uint64_t *)&d->first_t, (uint64_t)t);
-	ck_pr_store_64((uint64_t *)&d->last_t, (uint64_t)t);
+	if (head->first_t == 0)
+		ck_pr_store_32(&head->first_t, (uint32_t)t);
+	ck_pr_store_32(&head->last_t, (uint32_t)t);
 }
 
 void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
@@ -104,12 +106,12 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 	/* the first update builds the slot table; dims added since the last one may have
 	 * left it up to twice too wide */
 	bool no_memory = mxp_chart_slots_unfit(c) && mxp_chart_slots_fit_publish(c) != 0;
-	if (now->tv_sec < U || no_memory) {
+	if (now->tv_sec < U || now->tv_sec > (time_t)UINT32_MAX || no_memory) {
 		/* before 1970 + one interval: no slot can hold it (slot times are positive,
-		 * 0 means "none"), so the update is dropped, not written out of bounds; and
-		 * without a table there is nowhere to store it: counted */
-		if (no_memory)
-			ck_pr_inc_64(&c->store->updates_dropped);
+		 * 0 means "none"), so the update is dropped, not written out of bounds;
+		 * past 2106 the slot times (32 bits, struct mxp_slot_col) would wrap; and
+		 * without a table there is nowhere to store it. Counted, whatever the cause */
+		ck_pr_inc_64(&c->store->updates_dropped);
 		for (struct mxp_dim *d = c->dims; d != NULL; d = d->next)
 			d->pending_set = false;
 		return;
@@ -131,7 +133,7 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 		dim_store(tab, d, U, t, dim_value(d, row_total, diff_total, now_usec));
 		if (d->pending_set) {
 			ck_pr_store_64((uint64_t *)&d->last_collected_value, (uint64_t)d->pending);
-			ck_pr_store_64((uint64_t *)&d->last_collected_usec, (uint64_t)now_usec);
+			ck_pr_store_64((uint64_t *)&tab->cols[d->col].last_collected_usec, (uint64_t)now_usec);
 			ck_pr_store_64(&d->collections, d->collections + 1);
 		}
 	}
@@ -154,14 +156,17 @@ void mxp_chart_done(struct mxp_chart *c, const struct timeval *now)
 static time_t ring_latest(void *db, const struct mxp_dim *d)
 {
 	(void)db;
-	return (time_t)ck_pr_load_64((const uint64_t *)&d->last_t);
+	return mxp_dim_last_t(d);
 }
 
 static time_t ring_oldest(void *db, const struct mxp_dim *d)
 {
 	(void)db;
-	int64_t last = (int64_t)ck_pr_load_64((const uint64_t *)&d->last_t);
-	int64_t first = (int64_t)ck_pr_load_64((const uint64_t *)&d->first_t);
+	const struct mxp_chart_slots *tab = mxp_chart_slots_of(d);
+	if (tab == NULL)
+		return 0;
+	int64_t last = ck_pr_load_32(&tab->cols[d->col].last_t);
+	int64_t first = ck_pr_load_32(&tab->cols[d->col].first_t);
 	if (last == 0)
 		return 0;
 	int U = d->chart->update_every;

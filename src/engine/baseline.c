@@ -266,8 +266,6 @@ long mxp_baseline_export(struct mxp_baseline *bl, time_t after, time_t before, s
 			 * mxp_ring_query_ops itself), so the oracle checks the fast path */
 			rc = mxp_chart_read(c, s->source, after, before, &bl->ops, NULL, &bl->reading);
 			for (size_t i = 0; rc >= 0 && i < bl->reading.ndims; i++) {
-				if (!bl->reading.dims[i].exported)
-					continue;
 				rc = put_record(bl, out, h, hostname, c, &bl->reading.dims[i]);
 				if (rc > 0)
 					records += rc;

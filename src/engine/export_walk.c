@@ -40,8 +40,6 @@ int mxp_walk_each(struct mxp_store *store, const struct mxp_export_settings *s, 
 			if (mxp_chart_read(c, s->source, after, before, &mxp_ring_query_ops, NULL, reading) != 0)
 				return -ENOMEM;
 			for (size_t i = 0; i < reading->ndims; i++) {
-				if (!reading->dims[i].exported)
-					continue;
 				int rc = fn(arg, h, c, &reading->dims[i]);
 				if (rc != 0)
 					return rc;

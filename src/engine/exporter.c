@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/store_internal.h"
 #include "config/config.h"
 #include "config/config_keys.h"
 #include "engine/export_settings.h"
@@ -80,6 +81,8 @@ struct mxp_exporter {
 	int stop;                       /* scheduler: leave */
 	pthread_mutex_t stop_lock;      /* with stop_cond: the scheduler's sleep */
 	pthread_cond_t stop_cond;
+	uint64_t dropped_logged;        /* the store's updates_dropped at the last line */
+	int64_t dropped_next_log;       /* monotonic second before which no line is logged */
 };
 
 /* ---- the pipeline's sink: into the sender ---- */
@@ -137,6 +140,22 @@ static long export_group(struct mxp_exporter *e, struct group *g, time_t after, 
 	return n;
 }
 
+/* Values the store could not keep are lost before any export sees them: said at the
+ * tick after, at most once a minute, with how many since the last line. */
+static void report_dropped_updates(struct mxp_exporter *e, int64_t now)
+{
+	const uint64_t dropped = mxp_store_updates_dropped(e->store);
+	if (dropped == e->dropped_logged || now < e->dropped_next_log)
+		return;
+	mxp_log(MXP_LOG_WARNING,
+		"the store could not keep %llu chart update%s (no memory for a chart's table of stored values, "
+		"or a clock before 1970 or past 2106; %llu since it was made): their values are lost",
+		(unsigned long long)(dropped - e->dropped_logged), dropped - e->dropped_logged == 1 ? "" : "s",
+		(unsigned long long)dropped);
+	e->dropped_logged = dropped;
+	e->dropped_next_log = now + 60;
+}
+
 int mxp_exporter_tick(struct mxp_exporter *e)
 {
 	int64_t now = mono_s();
@@ -166,6 +185,7 @@ int mxp_exporter_tick(struct mxp_exporter *e)
 		g->after = before;
 		exported += (int)g->n;
 	}
+	report_dropped_updates(e, now);
 	return exported;
 }
 

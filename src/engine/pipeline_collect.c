@@ -90,15 +90,13 @@ static int walk(struct mxp_pipeline *p, time_t after, time_t before)
 				return -ENOMEM;
 			for (size_t i = 0; i < p->reading.ndims; i++) {
 				const struct mxp_dim_reading *x = &p->reading.dims[i];
-				if (!x->exported)
-					continue;
 				struct record r = {.dim = x->dim, .mask = mask, .t = x->t};
 				/* the value's 16 bytes as they lie, whichever the source: an
 				 * assignment of the long double goes through the x87 (an 80-bit
 				 * load and store per record) */
 				memcpy(&r.v, &x->v, sizeof(r.v));
 				/* serial % n, without a division for the usual power of two */
-				const uint32_t serial = x->dim->serial;
+				const uint32_t serial = x->serial;
 #if MXP_RECORD_SERIAL_IN_VALUE
 				r.v.tail.serial = serial;
 #endif

@@ -4,12 +4,14 @@
  * update every dim of a chart gets the same number (the update's sequence number), so
  * any consistent read of a chart sees one number in every dim, and a torn read shows as
  * a mismatch. One reader snapshots every chart continuously through the production
- * reader (mxp_chart_read), both "as collected" and "sum" over a one-point window, and
- * checks that. A churn thread adds and removes charts (and a host) all the while, so
+ * reader (mxp_chart_read), both "as collected" (the dims' list) and "sum" over a
+ * one-point window (the slot table's columns), and checks that, and that each reading's
+ * serial (from the column's head) is its dim's. A churn thread adds and removes charts (and a host) all the while, so
  * the reader walks lists that change under it and ck_epoch must keep what it holds.
  * A grower thread, the writer of its own charts, adds dims to a chart between its
  * updates, one at a time up to 40 (its slot table widens at 1, 2, 4 ... 32 columns:
- * the reader meets dims past the table it loaded, and tables retired while it reads),
+ * the reader meets dims past the table it loaded, heads published in the table it
+ * walks, and tables retired while it reads),
  * then removes the chart and starts another.
  *
  *   stress_store [--writers W] [--charts C] [--dims D] [--seconds S]
@@ -159,8 +161,6 @@ static void check_chart(const struct mxp_chart *c, struct mxp_chart_reading *r, 
 	st->snapshots++;
 	long long first = -1;
 	for (size_t i = 0; i < r->ndims; i++) {
-		if (!r->dims[i].exported)
-			continue;
 		if (first < 0)
 			first = r->dims[i].v.collected.value;
 		else if (r->dims[i].v.collected.value != first)
@@ -171,7 +171,9 @@ static void check_chart(const struct mxp_chart *c, struct mxp_chart_reading *r, 
 
 	/* stored values: a window that holds one slot, a little behind the newest; every
 	 * dim must agree on its value and time (or all have nothing there) */
-	time_t latest = (time_t)ck_pr_load_64((const uint64_t *)&r->dims[0].dim->last_t);
+	if (r->ndims == 0)
+		return;
+	time_t latest = mxp_dim_last_t(r->dims[0].dim);
 	if (latest == 0)
 		return;
 	time_t after = latest - 3, before = latest - 2; /* -> the slot at latest - 5 */
@@ -183,7 +185,11 @@ static void check_chart(const struct mxp_chart *c, struct mxp_chart_reading *r, 
 	time_t t0 = 0;
 	for (size_t i = 0; i < r->ndims; i++) {
 		const struct mxp_dim_reading *x = &r->dims[i];
-		if (!x->exported || isnan(x->v.value))
+		/* the serial its column head holds, published before the dim (read by the
+		 * column walk; the dim's own is written once, before the dim is reachable) */
+		if (x->serial != x->dim->serial)
+			st->mismatches++;
+		if (isnan(x->v.value))
 			continue;
 		if (!have) {
 			have = true;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/store_internal.h"
 #include "engine/log.h"
 #include "mxp/exporter.h"
 #include "mxp/store.h"
@@ -101,6 +102,58 @@ Test(exporter, a_late_tick_counts_the_intervals_it_covers)
 	cr_assert(strstr(logged, "[graphite:late] 1 export was late") != NULL ||
 			  strstr(logged, "[graphite:late] 2 exports were late") != NULL,
 		  "the log says so:\n%s", logged);
+	mxp_store_free(store);
+	unlink(conf);
+	close(lfd);
+}
+
+static void *no_memory(size_t alignment, size_t size)
+{
+	(void)alignment;
+	(void)size;
+	errno = ENOMEM;
+	return NULL;
+}
+
+Test(exporter, updates_the_store_could_not_keep_are_logged_once_with_their_count)
+{
+	int port;
+	int lfd = listener(&port);
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "[exporting:global]\n enabled = yes\n[graphite:x]\n enabled = yes\n destination = 127.0.0.1:%d\n"
+		 " update every = 1\n",
+		 port);
+	char *conf = write_conf(text);
+	logged[0] = '\0';
+	mxp_log_configure(keep_log, NULL, MXP_LOG_INFO);
+	struct mxp_store *store = small_store();
+	/* a second chart, whose first slot table cannot be had: its updates are lost */
+	struct mxp_chart *c = mxp_chart_add(mxp_store_hosts(store),
+					    &(const struct mxp_chart_def){.type = "test", .id = "nomem", .update_every = 1});
+	struct mxp_dim *d = mxp_dim_add(c, "d", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert(c && d);
+	store->table_alloc = no_memory;
+	for (long i = 0; i < 3; i++) {
+		mxp_dim_set(d, i);
+		mxp_chart_done(c, &(struct timeval){.tv_sec = time(NULL) - 3 + i});
+	}
+	struct mxp_exporter_options opt = {.manual = 1};
+	struct mxp_exporter *e = mxp_exporter_start(store, conf, &opt);
+	cr_assert_not_null(e, "start: %s", strerror(errno));
+	cr_assert_eq(mxp_exporter_tick(e), 1);
+	const char *line = "the store could not keep 3 chart updates (no memory for a chart's table of stored "
+			   "values, or a clock before 1970 or past 2106; 3 since it was made): their values are lost";
+	cr_assert(strstr(logged, line) != NULL, "logged:\n%s", logged);
+	/* more are lost: within the minute nothing more is said */
+	mxp_chart_done(c, &(struct timeval){.tv_sec = time(NULL)});
+	struct timespec nap = {1, 100000000};
+	nanosleep(&nap, NULL);
+	mxp_exporter_tick(e);
+	cr_assert_eq(strstr(strstr(logged, line) + strlen(line), "could not keep"), NULL, "one line a minute:\n%s", logged);
+	cr_assert_eq(mxp_store_updates_dropped(store), 4);
+	cr_assert_eq(mxp_exporter_stop(e, 1000), 0);
+	mxp_log_configure(NULL, NULL, MXP_LOG_INFO);
 	mxp_store_free(store);
 	unlink(conf);
 	close(lfd);

@@ -186,6 +186,38 @@ Test(store, dims_added_one_after_another_lie_side_by_side)
 	cr_assert_eq((uintptr_t)tab->cell % 64, 0);
 	for (size_t i = 0; i < (size_t)tab->cap * tab->history; i++)
 		cr_assert(isnan(tab->cell[i]), "cell %zu empty", i);
+	/* and a head per column after the cells: each dim, its serial, and its times:
+	 * not collected (no value set before the update), the update's slot a gap */
+	cr_assert_eq((const char *)tab->cols, (const char *)&tab->cell[(size_t)tab->cap * tab->history]);
+	int i = 0;
+	for (const struct mxp_dim *d = a->dims; d != NULL; d = d->next, i++) {
+		cr_assert_eq(tab->cols[i].dim, d, "column %d's dim", i);
+		cr_assert_eq(tab->cols[i].serial, d->serial, "column %d's serial", i);
+		cr_assert_eq(tab->cols[i].last_collected_usec, 0);
+		cr_assert_eq(tab->cols[i].first_t, 100, "column %d: its first slot", i);
+		cr_assert_eq(tab->cols[i].last_t, 100, "column %d", i);
+	}
+	cr_assert_eq(i, 50);
+}
+
+Test(store, times_past_2106_are_dropped_not_wrapped)
+{
+	/* a column's slot times are 32 bits (struct mxp_slot_col), as records' are */
+	struct mxp_chart *c = chart("t", "far", 1);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	const time_t last = (time_t)UINT32_MAX;
+	mxp_dim_set(d, 1);
+	done_at(c, last - 1, 0);
+	mxp_dim_set(d, 2);
+	done_at(c, last, 0);
+	cr_assert_eq(mxp_dim_last_t(d), last);
+	cr_assert_float_eq(slot_at(d, last), 2.0, 1e-12);
+	mxp_dim_set(d, 3);
+	done_at(c, last + 1, 0);
+	cr_assert_eq(d->collections, 2, "the update past 2106 was dropped");
+	cr_assert_eq(mxp_store_updates_dropped(store), 1, "and counted");
+	cr_assert_eq(mxp_dim_last_t(d), last);
+	cr_assert_float_eq(slot_at(d, last), 2.0, 1e-12);
 }
 
 Test(store, a_history_past_the_bound_is_refused)
@@ -242,16 +274,16 @@ Test(store, absolute_stores_from_the_second_collection)
 	mxp_dim_set(d, 10);
 	done_at(c, 1000, 0);
 	cr_assert(isnan(slot_at(d, 1000)), "netdata stores a dimension from its second collection on");
-	cr_assert_eq(d->first_t, 1000);
-	cr_assert_eq(d->last_t, 1000);
+	cr_assert_eq(mxp_dim_first_t(d), 1000);
+	cr_assert_eq(mxp_dim_last_t(d), 1000);
 	cr_assert_eq(d->last_collected_value, 10);
 	cr_assert_eq(d->collections, 1);
 
 	mxp_dim_set(d, 11);
 	done_at(c, 1001, 250000);
 	cr_assert_float_eq(slot_at(d, 1001), 16.5, 1e-12, "11 * 3 / 2");
-	cr_assert_eq(d->last_t, 1001);
-	cr_assert_eq(d->last_collected_usec, 1001250000LL);
+	cr_assert_eq(mxp_dim_last_t(d), 1001);
+	cr_assert_eq(mxp_dim_last_collected_usec(d), 1001250000LL);
 	cr_assert_eq(d->collections, 2);
 }
 
@@ -339,9 +371,9 @@ Test(store, a_dim_not_set_gets_a_gap_and_keeps_its_last_collection)
 	}
 	cr_assert_float_eq(slot_at(x, 12), 12.0, 1e-12);
 	cr_assert(isnan(slot_at(y, 12)));
-	cr_assert_eq(y->last_t, 12, "the gap is a slot too");
+	cr_assert_eq(mxp_dim_last_t(y), 12, "the gap is a slot too");
 	cr_assert_eq(y->last_collected_value, 11);
-	cr_assert_eq(y->last_collected_usec, 11000000LL);
+	cr_assert_eq(mxp_dim_last_collected_usec(y), 11000000LL);
 }
 
 Test(store, ring_wraps_and_oldest_follows)
@@ -378,16 +410,24 @@ static struct mxp_chart *own_store_chart(const char *id, struct mxp_store **out)
 	return c;
 }
 
-/* c's window read twice: by chart_read's path for mxp's ring (fast), and by the generic
- * one (slow: the same ops at another address), each of ndims dims. */
-static void read_fast_and_generic(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
-				  size_t ndims, struct mxp_chart_reading *fast, struct mxp_chart_reading *slow)
+/* c's window read twice: by chart_read's path for mxp's ring (fast: the slot table's
+ * columns), and by the generic one (slow: the same ops at another address, the dims'
+ * list), each of ndims dims at most: the same dims, in the same order, with their
+ * serials. Returns how many were read. */
+static size_t read_fast_and_generic(const struct mxp_chart *c, enum mxp_source source, time_t after, time_t before,
+				    size_t ndims, struct mxp_chart_reading *fast, struct mxp_chart_reading *slow)
 {
 	const struct mxp_query_ops generic = mxp_ring_query_ops;
 	cr_assert_eq(mxp_chart_read(c, source, after, before, &mxp_ring_query_ops, NULL, fast), 0);
 	cr_assert_eq(mxp_chart_read(c, source, after, before, &generic, NULL, slow), 0);
-	cr_assert_eq(fast->ndims, ndims);
-	cr_assert_eq(slow->ndims, ndims);
+	cr_assert_eq(fast->ndims, slow->ndims);
+	cr_assert_leq(fast->ndims, ndims);
+	for (size_t i = 0; i < fast->ndims; i++) {
+		cr_assert_eq(fast->dims[i].dim, slow->dims[i].dim, "reading %zu", i);
+		cr_assert_eq(fast->dims[i].serial, fast->dims[i].dim->serial, "reading %zu", i);
+		cr_assert_eq(slow->dims[i].serial, slow->dims[i].dim->serial, "reading %zu", i);
+	}
+	return fast->ndims;
 }
 
 Test(store, an_update_trims_the_slot_table_to_its_dims)
@@ -416,6 +456,15 @@ Test(store, an_update_trims_the_slot_table_to_its_dims)
 		cr_assert_not_null(dims[i]);
 	}
 	cr_assert_eq(c->slots->cap, 96, "doubled from 3 as the dims came");
+	for (int i = 0; i < 96; i++) {
+		/* the heads: the first 3 copied, with their times; the added dims' published
+		 * in the wide table, times 0 until stored; the rest empty */
+		const struct mxp_slot_col *h = &c->slots->cols[i];
+		cr_assert_eq(h->dim, i < 50 ? dims[i] : NULL, "column %d", i);
+		cr_assert_eq(h->serial, i < 50 ? dims[i]->serial : 0, "column %d", i);
+		cr_assert_eq(h->last_t, i < 3 ? 102u : 0u, "column %d", i);
+		cr_assert_eq(h->first_t, i < 3 ? 100u : 0u, "column %d", i);
+	}
 	for (int i = 0; i < 50; i++)
 		mxp_dim_set(dims[i], 10 * i + 103);
 	done_at(c, 103, 0);
@@ -425,6 +474,11 @@ Test(store, an_update_trims_the_slot_table_to_its_dims)
 			cr_assert_eq(mxp_dim_slot_at(dims[i], t), 10.0 * i + t, "dim %d at %ld", i, (long)t);
 	for (int i = 3; i < 50; i++)
 		cr_assert(isnan(mxp_dim_slot_at(dims[i], 103)), "dim %d: its first collection is a gap", i);
+	for (int i = 0; i < 50; i++) {
+		cr_assert_eq(c->slots->cols[i].dim, dims[i], "column %d kept its dim", i);
+		cr_assert_eq(mxp_dim_first_t(dims[i]), i < 3 ? 100 : 103, "dim %d", i);
+		cr_assert_eq(mxp_dim_last_t(dims[i]), 103, "dim %d", i);
+	}
 }
 
 Test(store, dims_added_between_updates_keep_every_stored_value)
@@ -500,14 +554,15 @@ Test(store, chart_read_as_collected_and_stored)
 	}
 	struct mxp_chart_reading r = {0};
 	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AS_COLLECTED, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
-	cr_assert_eq(r.ndims, 2);
-	cr_assert(r.dims[0].exported);
+	cr_assert_eq(r.ndims, 1, "y left out: not collected since the window's start");
+	cr_assert_eq(r.dims[0].dim, x);
 	cr_assert_eq(r.dims[0].v.collected.value, 22);
 	cr_assert_eq(r.dims[0].t, 1012, "its own collection time, whole seconds");
-	cr_assert_not(r.dims[1].exported, "not collected since the window's start");
 
 	cr_assert_eq(mxp_chart_read(c, MXP_SOURCE_AVERAGE, 1000, 1010, &mxp_ring_query_ops, NULL, &r), 0);
-	cr_assert(r.dims[0].exported);
+	cr_assert_eq(r.ndims, 1, "y left out");
+	cr_assert_eq(r.dims[0].dim, x);
+	cr_assert_eq(r.dims[0].serial, x->serial);
 	cr_assert_float_eq((double)r.dims[0].v.value, 12.5, 1e-12, "FORMATS.md §7 worked example");
 	cr_assert_eq(r.dims[0].t, 1007);
 	mxp_chart_reading_free(&r);
@@ -545,30 +600,31 @@ Test(store, chart_read_pairs_dims_and_matches_the_generic_path_to_the_bit)
 	static const enum mxp_source sources[] = {MXP_SOURCE_AVERAGE, MXP_SOURCE_SUM};
 	struct mxp_chart_reading fast = {0}, slow = {0};
 	unsigned compared = 0, nans = 0;
+	size_t left_out = 0;
 	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
 		for (size_t k = 0; k < 2; k++) {
-			read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS, &fast, &slow);
-			for (int i = 0; i < NDIMS; i++) {
+			const size_t n = read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS,
+							       &fast, &slow);
+			left_out += NDIMS - n;
+			for (size_t i = 0; i < n; i++) {
 				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
-				cr_assert_eq(a->exported, b->exported, "window %zu dim %d", w, i);
-				if (!a->exported)
-					continue;
 				if (isnan(a->v.value) || isnan(b->v.value)) {
-					cr_assert(isnan(a->v.value) && isnan(b->v.value), "window %zu source %zu dim %d: %Lg vs %Lg", w, k,
+					cr_assert(isnan(a->v.value) && isnan(b->v.value), "window %zu source %zu dim %zu: %Lg vs %Lg", w, k,
 						  i, a->v.value, b->v.value);
 					nans++;
 					continue;
 				}
 				/* the 80 bits that hold the value, not the padding */
-				cr_assert_eq(memcmp(&a->v.value, &b->v.value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg", w,
+				cr_assert_eq(memcmp(&a->v.value, &b->v.value, 10), 0, "window %zu source %zu dim %zu: %.21Lg vs %.21Lg", w,
 					     k, i, a->v.value, b->v.value);
-				cr_assert_eq(a->t, b->t, "window %zu dim %d", w, i);
+				cr_assert_eq(a->t, b->t, "window %zu dim %zu", w, i);
 				compared++;
 			}
 		}
 	}
 	cr_assert_gt(compared, 80, "values compared: %u", compared);
 	cr_assert_gt(nans, 0, "some dims had nothing in some windows");
+	cr_assert_gt(left_out, 0, "some dims were not collected since some windows' start");
 	mxp_chart_reading_free(&fast);
 	mxp_chart_reading_free(&slow);
 	mxp_store_free(big);
@@ -614,10 +670,10 @@ Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_valu
 	unsigned compared = 0, fractional = 0, zero = 0, negative_zero = 0;
 	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
 		for (size_t k = 0; k < 2; k++) {
-			read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS, &fast, &slow);
+			cr_assert_eq(read_fast_and_generic(c, sources[k], windows[w][0], windows[w][1], NDIMS, &fast, &slow),
+				     NDIMS, "window %zu: every dim", w);
 			for (int i = 0; i < NDIMS; i++) {
 				const struct mxp_dim_reading *a = &fast.dims[i], *b = &slow.dims[i];
-				cr_assert(a->exported && b->exported, "window %zu dim %d", w, i);
 				cr_assert_eq(memcmp(&a->v.value, &b->v.value, 10), 0, "window %zu source %zu dim %d: %.21Lg vs %.21Lg",
 					     w, k, i, a->v.value, b->v.value);
 				fractional += a->v.value != floorl(a->v.value);
@@ -636,6 +692,51 @@ Test(store, chart_read_matches_the_generic_path_on_integers_zeros_and_large_valu
 	mxp_store_free(big);
 }
 
+static void *no_memory(size_t alignment, size_t size)
+{
+	(void)alignment;
+	(void)size;
+	errno = ENOMEM;
+	return NULL;
+}
+
+Test(store, an_update_without_memory_for_its_table_is_dropped_and_counted)
+{
+	/* the chart's first update builds its slot table: without memory for it the
+	 * update has nowhere to go; it is counted (the exporter logs the count), and the
+	 * next update with memory starts the chart as a first one would */
+	struct mxp_chart *c = chart("t", "nomem", 1);
+	struct mxp_dim *d = mxp_dim_add(c, "x", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert_eq(mxp_store_updates_dropped(store), 0);
+	store->table_alloc = no_memory;
+	for (time_t t = 100; t < 103; t++) {
+		mxp_dim_set(d, 5);
+		done_at(c, t, 0);
+	}
+	cr_assert_eq(mxp_store_updates_dropped(store), 3);
+	cr_assert_null(c->slots, "no table");
+	cr_assert_eq(d->collections, 0, "nothing kept");
+	cr_assert_not(d->pending_set, "the value set for the dropped update is not carried over");
+	store->table_alloc = aligned_alloc;
+	mxp_dim_set(d, 6);
+	done_at(c, 103, 0);
+	mxp_dim_set(d, 7);
+	done_at(c, 104, 0);
+	cr_assert_eq(mxp_store_updates_dropped(store), 3);
+	cr_assert_eq(d->collections, 2);
+	cr_assert(isnan(slot_at(d, 103)), "its first kept collection, a gap as any first one");
+	cr_assert_float_eq(slot_at(d, 104), 7.0, 1e-12);
+	/* a wider table that cannot be had leaves the chart's table as it was */
+	store->table_alloc = no_memory;
+	errno = 0;
+	struct mxp_dim *y = mxp_dim_add(c, "y", NULL, 1, 1, MXP_ALG_ABSOLUTE);
+	cr_assert_null(y, "no column for it");
+	cr_assert_eq(errno, ENOMEM);
+	store->table_alloc = aligned_alloc;
+	cr_assert_float_eq(slot_at(d, 104), 7.0, 1e-12);
+	cr_assert_null(mxp_dim_find(c, "y"));
+}
+
 Test(store, times_before_the_epoch_are_dropped_not_written_out_of_bounds)
 {
 	/* found by stress_pipeline: a writer whose clock was still 0 stored at t = -5,
@@ -647,7 +748,8 @@ Test(store, times_before_the_epoch_are_dropped_not_written_out_of_bounds)
 		done_at(c, t, 0);
 	}
 	cr_assert_eq(d->collections, 0, "nothing before 1970 + update every was taken");
-	cr_assert_eq(d->last_t, 0);
+	cr_assert_eq(mxp_store_updates_dropped(store), 11, "each update counted");
+	cr_assert_eq(mxp_dim_last_t(d), 0);
 	for (time_t t = 2; t < 2 + 2 * (time_t)store->history; t += 2)
 		cr_assert(isnan(mxp_dim_slot_at(d, t)));
 	mxp_dim_set(d, 7);
