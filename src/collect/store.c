@@ -483,7 +483,7 @@ struct mxp_dim *mxp_dim_add(struct mxp_chart *c, const char *id, const char *nam
 		ck_pr_store_int(&c->heterogeneous, 1);
 	struct mxp_slot_col *head = c->slots_own != NULL ? &c->slots_own->cols[d->col] : NULL;
 	if (head != NULL)
-		head->serial = d->serial;
+		ck_pr_store_32(&head->serial, d->serial);
 	/* the dim is whole, its column in the slot table (NAN), and the chart's flag set,
 	 * before a reader can reach the dim, by the list or by its column */
 	ck_pr_fence_store();
