@@ -221,6 +221,21 @@ void mxp_chart_reading_free(struct mxp_chart_reading *r)
 	r->ndims = r->cap = 0;
 }
 
+/* The end of a read pass of n readings: 0 when it is consistent (r->ndims set), 1 to
+ * read again (the readings were full: r grown outside the read section; or a writer
+ * published meanwhile), -ENOMEM. */
+static int pass_end(const struct mxp_chart *c, unsigned version, size_t n, bool full, struct mxp_chart_reading *r)
+{
+	if (full)
+		return reading_grow(r, r->cap + 1) != 0 ? -ENOMEM : 1;
+	if (ck_sequence_read_retry(&c->seq, version)) {
+		r->retries++;
+		return 1;
+	}
+	r->ndims = n;
+	return 0;
+}
+
 /* The average or sum of every dim of c with a column in its slot table: the columns in
  * order, each head beside the others (struct mxp_slot_col), each dim's window a run of
  * cells in rows. A dim added after this pass loaded the table is not read, as a dim
@@ -284,17 +299,9 @@ static int read_columns(const struct mxp_chart *c, enum mxp_source source, time_
 		}
 		if (held != NULL)
 			held->v.value = ring_sum_one(&w, tab, held_col, &held_span, source);
-		if (full) {
-			/* grow outside the read section, then read again */
-			if (reading_grow(r, r->cap + 1) != 0)
-				return -ENOMEM;
-			continue;
-		}
-		if (!ck_sequence_read_retry(&c->seq, version)) {
-			r->ndims = n;
-			return 0;
-		}
-		r->retries++;
+		int rc = pass_end(c, version, n, full, r);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -339,17 +346,9 @@ static int read_list(const struct mxp_chart *c, enum mxp_source source, time_t a
 						      &at);
 			x->t = (uint32_t)at;
 		}
-		if (full) {
-			/* grow outside the read section, then read again */
-			if (reading_grow(r, r->cap + 1) != 0)
-				return -ENOMEM;
-			continue;
-		}
-		if (!ck_sequence_read_retry(&c->seq, version)) {
-			r->ndims = n;
-			return 0;
-		}
-		r->retries++;
+		int rc = pass_end(c, version, n, full, r);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
