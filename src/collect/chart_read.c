@@ -125,12 +125,6 @@ static bool ring_span(const struct ring_window *w, const struct mxp_slot_col *h,
 	return true;
 }
 
-/* The cell of column col in row `row` of table t. */
-static inline const double *cell_at(const struct mxp_chart_slots *t, unsigned row, uint32_t col)
-{
-	return &t->cell[(size_t)row * t->cap + col];
-}
-
 /* A cell as the x87 adds it: one 8-byte load (volatile: exactly once, as ck's own
  * ck_pr_load_double is with CK_USE_CC_BUILTINS, and never torn: an aligned 8-byte
  * access), widened to long double by the load itself (fldl). Through ck's asm
@@ -161,7 +155,7 @@ static long double ring_sum_one(const struct ring_window *w, const struct mxp_ch
 				const struct ring_span *sp, enum mxp_source source)
 {
 	unsigned idx = sp->idx;
-	const double *cell = cell_at(tab, idx, col);
+	const double *cell = mxp_slot_cell(tab, idx, col);
 	const size_t cap = tab->cap;
 	long double sum = 0;
 	unsigned long count = 0;
@@ -174,7 +168,7 @@ static long double ring_sum_one(const struct ring_window *w, const struct mxp_ch
 		cell += cap;
 		if (++idx == w->history) {
 			idx = 0;
-			cell = cell_at(tab, 0, col);
+			cell = mxp_slot_cell(tab, 0, col);
 		}
 	}
 	return ring_result(sum, count, source);
@@ -186,8 +180,8 @@ static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slo
 			 long double *v1)
 {
 	unsigned idx = sp->idx;
-	const double *cell0 = cell_at(tab, idx, col0);
-	const double *cell1 = cell_at(tab, idx, col1);
+	const double *cell0 = mxp_slot_cell(tab, idx, col0);
+	const double *cell1 = mxp_slot_cell(tab, idx, col1);
 	const size_t cap = tab->cap;
 	long double sum0 = 0, sum1 = 0;
 	unsigned long count0 = 0, count1 = 0;
@@ -206,8 +200,8 @@ static void ring_sum_two(const struct ring_window *w, const struct mxp_chart_slo
 		cell1 += cap;
 		if (++idx == w->history) {
 			idx = 0;
-			cell0 = cell_at(tab, 0, col0);
-			cell1 = cell_at(tab, 0, col1);
+			cell0 = mxp_slot_cell(tab, 0, col0);
+			cell1 = mxp_slot_cell(tab, 0, col1);
 		}
 	}
 	*v0 = ring_result(sum0, count0, source);

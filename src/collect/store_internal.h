@@ -366,10 +366,10 @@ static inline time_t mxp_dim_last_t(const struct mxp_dim *d)
 	return t != NULL ? (time_t)ck_pr_load_32(&t->cols[d->col].last_t) : 0;
 }
 
-/* The cell of d in row `row` of table t (d->col < t->cap). */
-static inline const double *mxp_slot_cell(const struct mxp_chart_slots *t, unsigned row, const struct mxp_dim *d)
+/* The cell of column col in row `row` of table t (col < t->cap). */
+static inline const double *mxp_slot_cell(const struct mxp_chart_slots *t, unsigned row, uint32_t col)
 {
-	return &t->cell[(size_t)row * t->cap + d->col];
+	return &t->cell[(size_t)row * t->cap + col];
 }
 
 /* What d's cell for time t holds (NAN: a gap, or nothing stored): for tests and
@@ -380,7 +380,7 @@ static inline double mxp_dim_slot_at(const struct mxp_dim *d, time_t t)
 	if (tab == NULL)
 		return NAN;
 	unsigned row = (unsigned)((uint64_t)(t / d->chart->update_every) % tab->history);
-	return ck_pr_load_double(mxp_slot_cell(tab, row, d));
+	return ck_pr_load_double(mxp_slot_cell(tab, row, d->col));
 }
 
 /* The built-in ring database, as a query interface (see mxp/query.h). */

@@ -187,7 +187,7 @@ static void ring_foreach(void *db, const struct mxp_dim *d, time_t after, time_t
 	const struct mxp_chart_slots *tab = mxp_chart_slots_of(d);
 	unsigned idx = (unsigned)((uint64_t)(after / U) % history);
 	for (int64_t t = after; t <= before; t += U) {
-		fn(arg, (time_t)t, tab != NULL ? ck_pr_load_double(mxp_slot_cell(tab, idx, d)) : NAN);
+		fn(arg, (time_t)t, tab != NULL ? ck_pr_load_double(mxp_slot_cell(tab, idx, d->col)) : NAN);
 		if (++idx == history)
 			idx = 0;
 	}
