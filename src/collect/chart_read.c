@@ -215,6 +215,16 @@ void mxp_chart_reading_free(struct mxp_chart_reading *r)
 	r->ndims = r->cap = 0;
 }
 
+/* Whether a dim whose last collection was at usec (0: never) is in the window that
+ * starts at `after`: collected in that second or later (the seed's
+ * `last_collected_time >= after`). usec is 0 exactly when the dim was never collected:
+ * mxp_chart_done() counts a collection only with its time, which is past 1970 + one
+ * update interval. */
+static inline bool collected_since(int64_t usec, time_t after)
+{
+	return usec != 0 && usec / 1000000 >= after;
+}
+
 /* The end of a read pass of n readings: 0 when it is consistent (r->ndims set), 1 to
  * read again (the readings were full: r grown outside the read section; or a writer
  * published meanwhile), -ENOMEM. */
@@ -264,8 +274,8 @@ static int read_columns(const struct mxp_chart *c, enum mxp_source source, time_
 				break; /* the columns past the chart's dims */
 			ck_pr_fence_load(); /* the head's serial, stored before its dim */
 			const int64_t usec = (int64_t)ck_pr_load_64((const uint64_t *)&h->last_collected_usec);
-			if (usec == 0 || usec / 1000000 < after)
-				continue; /* not collected since the window's start (the seed's test) */
+			if (!collected_since(usec, after))
+				continue;
 			if (n == r->cap) {
 				full = true;
 				break;
@@ -319,9 +329,9 @@ static int read_list(const struct mxp_chart *c, enum mxp_source source, time_t a
 			const struct mxp_dim *ahead = ck_pr_load_ptr(&d->ahead);
 			if (ahead != NULL)
 				prefetch_dim(ahead);
-			int64_t usec = mxp_dim_last_collected_usec(d);
-			if (mxp_dim_collections(d) == 0 || usec / 1000000 < after)
-				continue; /* not collected since the window's start (the seed's test) */
+			const int64_t usec = mxp_dim_last_collected_usec(d);
+			if (!collected_since(usec, after))
+				continue;
 			if (n == r->cap) {
 				full = true;
 				break;
